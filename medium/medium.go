@@ -1,0 +1,387 @@
+// Package medium is the air between hwsim radios: for every transmitted
+// frame it decides which radios hear it, at what signal, and whether the
+// transmitter gets an acknowledgement. It knows the kernel only through
+// hwsim.Conn, so it is tested with an in-memory fake.
+package medium
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
+	"github.com/hwsim-medium/hwsim-medium/mac"
+)
+
+// DefaultSignal is the signal, in dBm, of every reception under the default
+// model: a strong, clean link.
+const DefaultSignal = -50
+
+// RadioID indexes a radio in the medium. IDs are not reused while the medium
+// runs, so models can key state by them.
+type RadioID int
+
+// Model decides whether radio rx hears a frame that radio tx sends on freq,
+// and at what signal. It is called on the per-frame path with the medium's
+// lock held: it must be fast and must not call back into the Medium.
+type Model interface {
+	Hear(tx, rx RadioID, freq uint32) (signal int32, heard bool)
+}
+
+// FixedSignal is the default model: every radio hears every other at one
+// signal.
+type FixedSignal int32
+
+// Hear implements Model.
+func (s FixedSignal) Hear(_, _ RadioID, _ uint32) (int32, bool) { return int32(s), true }
+
+// RadioConfig describes a radio the medium should know by name before it
+// transmits (radios it creates, or found at start-up).
+type RadioConfig struct {
+	// Name is the wiphy name (vw_phy0).
+	Name string
+	// Iface is the interface name users know (vw0), if any.
+	Iface string
+	// HWAddr is the radio's hwsim address as the kernel reports it in
+	// ADDR_TRANSMITTER.
+	HWAddr mac.Addr
+	// Addrs are interface addresses the radio answers to from the start.
+	Addrs []mac.Addr
+}
+
+// Config configures a Medium.
+type Config struct {
+	// Model decides signal and reach; nil means FixedSignal(DefaultSignal).
+	Model Model
+	// Logger receives the medium's logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock, for uptime; nil means time.Now.
+	Now func() time.Time
+	// RadioName names a radio that transmits before anyone announced it
+	// (radios other tools created); "" keeps its address as its name.
+	RadioName func(hw mac.Addr) string
+}
+
+// Medium routes frames between radios. Run drives it; the other methods are
+// safe to call concurrently with Run (the control API uses them).
+type Medium struct {
+	mu     sync.Mutex
+	model  Model
+	log    *slog.Logger
+	now    func() time.Time
+	nameOf func(mac.Addr) string
+	start  time.Time
+	radios []*radio            // by RadioID; nil after removal
+	byHW   map[mac.Addr]*radio // hwsim address -> radio
+	byAddr map[mac.Addr]*radio // interface address -> radio
+	deny   denylist
+	blocks map[[2]RadioID]bool // tx, rx
+	stats  Stats
+
+	// Scratch messages for the per-frame path: passing them to the Conn
+	// interface would otherwise move them to the heap for every frame.
+	delivery hwsim.Delivery
+	status   hwsim.TxStatus
+}
+
+// radio is the medium's view of one hwsim radio.
+type radio struct {
+	id     RadioID
+	name   string
+	iface  string
+	hw     mac.Addr
+	refs   map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
+	freq   uint32           // channel of its last transmission
+	stats  RadioStats
+	links  []LinkStats // by receiver RadioID
+	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here
+}
+
+// New returns a Medium with no radios.
+func New(cfg Config) *Medium {
+	m := &Medium{
+		model:  cfg.Model,
+		log:    cfg.Logger,
+		now:    cfg.Now,
+		nameOf: cfg.RadioName,
+		byHW:   map[mac.Addr]*radio{},
+		byAddr: map[mac.Addr]*radio{},
+		blocks: map[[2]RadioID]bool{},
+	}
+	if m.model == nil {
+		m.model = FixedSignal(DefaultSignal)
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	m.start = m.now()
+	return m
+}
+
+// AddRadio makes a radio known by name. Adding a radio whose hwsim address
+// is already known renames it.
+func (m *Medium) AddRadio(c RadioConfig) RadioID {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.radioLocked(c.HWAddr)
+	r.name, r.iface = c.Name, c.Iface
+	for _, a := range c.Addrs {
+		r.refs[a]++
+		m.byAddr[a] = r
+	}
+	m.byAddr[c.HWAddr] = r
+	return r.id
+}
+
+// RemoveRadio forgets a radio (it was deleted). It reports whether the
+// radio was known.
+func (m *Medium) RemoveRadio(name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.radios {
+		if r != nil && r.name == name {
+			m.removeLocked(r)
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Medium) removeLocked(r *radio) {
+	delete(m.byHW, r.hw)
+	for a, owner := range m.byAddr {
+		if owner == r {
+			delete(m.byAddr, a)
+		}
+	}
+	m.radios[r.id] = nil
+	m.resolveDenyLocked()
+}
+
+// radioLocked returns the radio with hwsim address hw, creating it when a
+// transmitter shows up that nobody announced (radios created by others).
+func (m *Medium) radioLocked(hw mac.Addr) *radio {
+	if r := m.byHW[hw]; r != nil {
+		return r
+	}
+	r := &radio{id: RadioID(len(m.radios)), name: hw.String(), hw: hw, refs: map[mac.Addr]int{}}
+	if m.nameOf != nil {
+		if n := m.nameOf(hw); n != "" {
+			r.name = n
+		}
+	}
+	m.radios = append(m.radios, r)
+	m.byHW[hw] = r
+	m.byAddr[hw] = r
+	for _, o := range m.radios {
+		if o != nil {
+			o.grow(len(m.radios))
+		}
+	}
+	m.resolveDenyLocked()
+	m.log.Debug("radio appeared", "radio", r.name, "hwaddr", hw)
+	return r
+}
+
+func (r *radio) grow(n int) {
+	for len(r.links) < n {
+		r.links = append(r.links, LinkStats{})
+	}
+	for len(r.denies) < n {
+		r.denies = append(r.denies, false)
+	}
+}
+
+// Run routes frames from conn until ctx ends or the connection fails. It
+// returns nil when ctx ends.
+func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
+	evs := make([]hwsim.Event, 64)
+	for {
+		n, err := conn.Receive(ctx, evs)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("medium: %w", err)
+		}
+		m.mu.Lock()
+		for i := range evs[:n] {
+			if err := m.handleLocked(conn, &evs[i]); err != nil {
+				m.mu.Unlock()
+				return fmt.Errorf("medium: %w", err)
+			}
+		}
+		m.mu.Unlock()
+		if err := conn.Flush(); err != nil {
+			// A refused batch loses its frames, as a collision would;
+			// the air goes on.
+			m.mu.Lock()
+			m.stats.SendErrors++
+			m.mu.Unlock()
+			m.log.Warn("sending to the kernel failed", "err", err)
+		}
+	}
+}
+
+func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
+	switch ev.Kind {
+	case hwsim.EventFrame:
+		return m.routeLocked(conn, &ev.Frame)
+	case hwsim.EventAddMAC:
+		r := m.radioLocked(ev.Radio)
+		r.refs[ev.Addr]++
+		m.byAddr[ev.Addr] = r
+		m.log.Debug("address added", "radio", r.name, "addr", ev.Addr)
+	case hwsim.EventDelMAC:
+		r := m.byHW[ev.Radio]
+		if r == nil {
+			return nil
+		}
+		// Addresses are reference counted per radio: a station's own
+		// address is added again at every scan start and removed at its
+		// end, and must survive that.
+		if r.refs[ev.Addr]--; r.refs[ev.Addr] <= 0 {
+			delete(r.refs, ev.Addr)
+			if m.byAddr[ev.Addr] == r && ev.Addr != r.hw {
+				delete(m.byAddr, ev.Addr)
+			}
+		}
+		m.log.Debug("address removed", "radio", r.name, "addr", ev.Addr)
+	}
+	return nil
+}
+
+// routeLocked delivers one frame and reports its TX status.
+func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
+	tx := m.radioLocked(f.Transmitter)
+	tx.freq = f.Freq
+	tx.stats.TxFrames++
+	tx.stats.TxBytes += uint64(len(f.Data))
+	m.stats.Frames++
+
+	st := &m.status
+	*st = hwsim.TxStatus{Transmitter: f.Transmitter, Flags: f.Flags &^ hwsim.TxStatAck, Cookie: f.Cookie, Signal: DefaultSignal, Rates: f.Rates}
+	h, err := mac.Parse(f.Data)
+	if err != nil {
+		// Not a frame anyone can receive; complete it so the radio's
+		// queue does not stall.
+		m.stats.Malformed++
+		m.log.Debug("unparsable frame", "radio", tx.name, "err", err)
+		failRates(&st.Rates)
+		return m.statusLocked(conn, tx, st)
+	}
+	// Learn the transmitter's interface address from the frame itself:
+	// address announcements can be missed (radios that existed before the
+	// medium) or withdrawn by a scan.
+	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
+		if m.byAddr[ta] == nil {
+			m.byAddr[ta] = tx
+		}
+	}
+	var src *radio
+	if sa, ok := h.SA(); ok {
+		src = m.byAddr[sa]
+	}
+	group := h.IsGroupAddressed()
+	var dst *radio
+	if !group {
+		dst = m.byAddr[h.Addr1]
+	}
+	acked := false
+	rxRate := uint32(0)
+	if f.Rates[0].Idx >= 0 {
+		rxRate = uint32(f.Rates[0].Idx)
+	}
+	d := &m.delivery
+	*d = hwsim.Delivery{Data: f.Data, RxRate: rxRate, Freq: f.Freq}
+	for _, rx := range m.radios {
+		if rx == nil || rx == tx {
+			continue
+		}
+		link := &tx.links[rx.id]
+		if m.blocks[[2]RadioID{tx.id, rx.id}] || (src != nil && rx.denies[src.id]) {
+			link.Blocked++
+			continue
+		}
+		signal, heard := m.model.Hear(tx.id, rx.id, f.Freq)
+		if !heard {
+			link.Lost++
+			continue
+		}
+		d.Receiver, d.Signal = rx.hw, signal
+		if err := conn.Deliver(d); err != nil {
+			return fmt.Errorf("deliver to %s: %w", rx.name, err)
+		}
+		link.Frames++
+		link.Bytes += uint64(len(f.Data))
+		rx.stats.RxFrames++
+		rx.stats.RxBytes += uint64(len(f.Data))
+		if rx == dst {
+			acked = true
+			st.Signal = signal
+		}
+	}
+	switch {
+	case group || f.Flags&hwsim.TxCtlNoAck != 0:
+		st.Flags |= hwsim.TxStatAck
+		firstRateOnly(&st.Rates)
+	case acked:
+		st.Flags |= hwsim.TxStatAck
+		tx.stats.Acked++
+		firstRateOnly(&st.Rates)
+	default:
+		tx.stats.NotAcked++
+		failRates(&st.Rates)
+	}
+	return m.statusLocked(conn, tx, st)
+}
+
+func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) error {
+	if err := conn.Status(st); err != nil {
+		return fmt.Errorf("report TX status to %s: %w", tx.name, err)
+	}
+	return nil
+}
+
+// firstRateOnly reports success at the first try of the first rate.
+func firstRateOnly(r *[hwsim.MaxTxRates]hwsim.TxRate) {
+	if r[0].Idx < 0 {
+		r[0].Idx = 0
+	}
+	r[0].Count = 1
+	for i := 1; i < len(r); i++ {
+		r[i] = hwsim.TxRate{Idx: -1}
+	}
+}
+
+// failRates reports that every try of the chain was used, as hardware does
+// when no ack ever came.
+func failRates(r *[hwsim.MaxTxRates]hwsim.TxRate) {
+	if r[0].Idx < 0 {
+		r[0] = hwsim.TxRate{Idx: 0, Count: 1}
+	}
+}
+
+// ErrUnknownRadio is returned for a name no radio has.
+var ErrUnknownRadio = errors.New("no such radio")
+
+// findLocked finds a radio by interface name, wiphy name or address.
+func (m *Medium) findLocked(name string) (*radio, error) {
+	for _, r := range m.radios {
+		if r != nil && (r.iface == name || r.name == name) {
+			return r, nil
+		}
+	}
+	if a, err := mac.ParseAddr(name); err == nil {
+		if r := m.byAddr[a]; r != nil {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("%q: %w", name, ErrUnknownRadio)
+}

@@ -1,0 +1,320 @@
+package medium
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
+	"github.com/hwsim-medium/hwsim-medium/hwsim/hwsimtest"
+	"github.com/hwsim-medium/hwsim-medium/mac"
+)
+
+func vw(k byte) mac.Addr { return mac.Addr{0x00, 0x76, 0x77, 0x30 + k, 0, 0} }
+
+// frame builds an 802.11 header (plus a small body) with the given frame
+// control bytes and addresses.
+func frame(fc0, fc1 byte, a1, a2, a3 mac.Addr) []byte {
+	b := []byte{fc0, fc1, 0, 0}
+	b = append(b, a1[:]...)
+	b = append(b, a2[:]...)
+	b = append(b, a3[:]...)
+	b = append(b, 0x10, 0) // sequence
+	return append(b, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00)
+}
+
+// Frame control first bytes: type/subtype. Second byte: DS bits.
+const (
+	fcBeacon = 0x80
+	fcData   = 0x08
+	fcAuth   = 0xb0
+	toDS     = 0x01
+	fromDS   = 0x02
+)
+
+func beacon(bssid mac.Addr) []byte { return frame(fcBeacon, 0, mac.Broadcast, bssid, bssid) }
+
+// staToAP is a data frame a station sends through the AP to da.
+func staToAP(sta, ap, da mac.Addr) []byte { return frame(fcData, toDS, ap, sta, da) }
+
+// apToSTA is a data frame the AP relays from sa to sta.
+func apToSTA(ap, sta, sa mac.Addr) []byte { return frame(fcData, fromDS, sta, ap, sa) }
+
+// firstTry is the status of a frame acked at its first try.
+var firstTry = [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 3, Count: 1}, {Idx: -1}, {Idx: -1}, {Idx: -1}}
+
+var chain = [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 3, Count: 2}, {Idx: 1, Count: 2}, {Idx: 0, Count: 3}, {Idx: -1}}
+
+func frameEvent(tx mac.Addr, data []byte, cookie uint64) hwsim.Event {
+	return hwsim.Event{Kind: hwsim.EventFrame, Frame: hwsim.Frame{
+		Transmitter: tx, Data: data, Flags: hwsim.TxCtlReqTxStatus, Rates: chain, Cookie: cookie, Freq: 2437,
+	}}
+}
+
+// rig runs a medium with radios vw0..vw(n-1) over a fake connection.
+type rig struct {
+	m    *Medium
+	conn *hwsimtest.Conn
+}
+
+func newRig(t *testing.T, n int, cfg Config) *rig {
+	t.Helper()
+	m := New(cfg)
+	for k := range n {
+		m.AddRadio(RadioConfig{Name: "vw_phy" + string(rune('0'+k)), Iface: "vw" + string(rune('0'+k)), HWAddr: vw(byte(k))})
+	}
+	conn := hwsimtest.NewConn()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, conn) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			t.Error("medium did not stop")
+		}
+	})
+	return &rig{m: m, conn: conn}
+}
+
+// step sends events as one burst and returns what the medium flushed.
+func (r *rig) step(t *testing.T, evs ...hwsim.Event) hwsimtest.Batch {
+	t.Helper()
+	r.conn.Send(evs...)
+	select {
+	case b := <-r.conn.Flushed:
+		return b
+	case <-time.After(5 * time.Second):
+		t.Fatal("medium flushed nothing")
+		return hwsimtest.Batch{}
+	}
+}
+
+func receivers(b hwsimtest.Batch) []mac.Addr {
+	var out []mac.Addr
+	for _, d := range b.Deliveries {
+		out = append(out, d.Receiver)
+	}
+	return out
+}
+
+func TestRouting(t *testing.T) {
+	stranger := mac.Addr{2, 0, 0, 0, 0x99, 0}
+	for _, tc := range []struct {
+		name      string
+		tx        mac.Addr
+		data      []byte
+		flags     uint32
+		want      []mac.Addr
+		wantAck   bool
+		wantRates [hwsim.MaxTxRates]hwsim.TxRate
+	}{
+		{
+			name: "beacon reaches every other radio", tx: vw(0), data: beacon(vw(0)),
+			want: []mac.Addr{vw(1), vw(2)}, wantAck: true,
+			wantRates: firstTry,
+		},
+		{
+			name: "unicast to a radio is acked at the first try", tx: vw(1), data: frame(fcAuth, 0, vw(0), vw(1), vw(0)),
+			want: []mac.Addr{vw(0), vw(2)}, wantAck: true,
+			wantRates: firstTry,
+		},
+		{
+			name: "unicast to nobody uses the whole retry chain", tx: vw(1), data: frame(fcAuth, 0, stranger, vw(1), stranger),
+			want: []mac.Addr{vw(0), vw(2)}, wantAck: false, wantRates: chain,
+		},
+		{
+			name: "no-ack frames are reported sent", tx: vw(1), data: frame(fcAuth, 0, stranger, vw(1), stranger), flags: hwsim.TxCtlNoAck,
+			want: []mac.Addr{vw(0), vw(2)}, wantAck: true,
+			wantRates: firstTry,
+		},
+		{
+			name: "unparsable frame is completed without delivery", tx: vw(2), data: []byte{0x08},
+			want: nil, wantAck: false, wantRates: chain,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, 3, Config{})
+			ev := frameEvent(tc.tx, tc.data, 42)
+			ev.Frame.Flags |= tc.flags
+			b := r.step(t, ev)
+			assert.ElementsMatch(t, tc.want, receivers(b))
+			for _, d := range b.Deliveries {
+				assert.Equal(t, tc.data, d.Data)
+				assert.Equal(t, int32(DefaultSignal), d.Signal)
+				assert.Equal(t, uint32(2437), d.Freq)
+				assert.Equal(t, uint32(3), d.RxRate)
+			}
+			require.Len(t, b.Statuses, 1)
+			st := b.Statuses[0]
+			assert.Equal(t, tc.tx, st.Transmitter)
+			assert.Equal(t, uint64(42), st.Cookie)
+			assert.Equal(t, tc.wantAck, st.Flags&hwsim.TxStatAck != 0, "ack flag")
+			assert.Equal(t, tc.wantRates, st.Rates)
+		})
+	}
+}
+
+func TestDenylistBlocksOriginalSourceThroughAP(t *testing.T) {
+	// vw0 is the AP, vw1 and vw2 stations; "vw2 denies vw1".
+	r := newRig(t, 3, Config{})
+	require.NoError(t, r.m.Deny(DenyRule{Dst: "vw2", Src: "vw1"}))
+
+	// vw1 -> AP, destined to vw2: the AP still hears it.
+	b := r.step(t, frameEvent(vw(1), staToAP(vw(1), vw(0), vw(2)), 1))
+	assert.ElementsMatch(t, []mac.Addr{vw(0)}, receivers(b))
+	assert.NotZero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+
+	// The AP relays it (SA = vw1): vw2 must not receive it, and the
+	// relay is not acked.
+	b = r.step(t, frameEvent(vw(0), apToSTA(vw(0), vw(2), vw(1)), 2))
+	assert.ElementsMatch(t, []mac.Addr{vw(1)}, receivers(b))
+	assert.Zero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+
+	// The other direction still works.
+	b = r.step(t, frameEvent(vw(0), apToSTA(vw(0), vw(1), vw(2)), 3))
+	assert.ElementsMatch(t, []mac.Addr{vw(1), vw(2)}, receivers(b))
+	assert.NotZero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+
+	// Beacons from the AP (SA = AP) still reach vw2.
+	b = r.step(t, frameEvent(vw(0), beacon(vw(0)), 4))
+	assert.ElementsMatch(t, []mac.Addr{vw(1), vw(2)}, receivers(b))
+
+	assert.Equal(t, []DenyRule{{Dst: "vw2", Src: "vw1"}}, r.m.Denylist())
+	r.m.ClearDenylist()
+	b = r.step(t, frameEvent(vw(0), apToSTA(vw(0), vw(2), vw(1)), 5))
+	assert.ElementsMatch(t, []mac.Addr{vw(1), vw(2)}, receivers(b))
+	assert.Empty(t, r.m.Denylist())
+}
+
+func TestDenyUnknownRadio(t *testing.T) {
+	r := newRig(t, 2, Config{})
+	assert.ErrorIs(t, r.m.Deny(DenyRule{Dst: "vw9", Src: "vw1"}), ErrUnknownRadio)
+	assert.ErrorIs(t, r.m.Deny(DenyRule{Dst: "vw1", Src: "nope"}), ErrUnknownRadio)
+	assert.Empty(t, r.m.Denylist())
+	// Wiphy names are accepted and shown as interface names.
+	require.NoError(t, r.m.Deny(DenyRule{Dst: "vw_phy1", Src: "vw0"}))
+	assert.Equal(t, []DenyRule{{Dst: "vw1", Src: "vw0"}}, r.m.Denylist())
+	r.m.Allow(DenyRule{Dst: "vw_phy1", Src: "vw_phy0"})
+	assert.Empty(t, r.m.Denylist())
+}
+
+func TestBlockIsOneWay(t *testing.T) {
+	r := newRig(t, 2, Config{})
+	require.NoError(t, r.m.Block("vw0", "vw1", true))
+	b := r.step(t, frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), 1))
+	assert.Empty(t, b.Deliveries)
+	assert.Zero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+	b = r.step(t, frameEvent(vw(1), frame(fcAuth, 0, vw(0), vw(1), vw(0)), 2))
+	assert.ElementsMatch(t, []mac.Addr{vw(0)}, receivers(b))
+	require.NoError(t, r.m.Block("vw0", "vw1", false))
+	b = r.step(t, frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), 3))
+	assert.ElementsMatch(t, []mac.Addr{vw(1)}, receivers(b))
+	assert.Error(t, r.m.Block("vw0", "vw7", true))
+}
+
+func TestAddressesAreReferenceCounted(t *testing.T) {
+	// A vif address that differs from the radio's hwsim address, added at
+	// interface creation and again at every scan start.
+	r := newRig(t, 2, Config{})
+	vif := mac.Addr{2, 0x76, 0x77, 0x31, 0, 1}
+	add := hwsim.Event{Kind: hwsim.EventAddMAC, Radio: vw(1), Addr: vif}
+	del := hwsim.Event{Kind: hwsim.EventDelMAC, Radio: vw(1), Addr: vif}
+	toVif := frameEvent(vw(0), frame(fcAuth, 0, vif, vw(0), vif), 1)
+
+	b := r.step(t, add, add, del, toVif) // interface up, scan start, scan end
+	assert.NotZero(t, b.Statuses[0].Flags&hwsim.TxStatAck, "address forgotten after a scan")
+
+	b = r.step(t, del, toVif) // interface gone
+	assert.Zero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+}
+
+func TestLearnsRadiosAndAddressesFromFrames(t *testing.T) {
+	r := newRig(t, 1, Config{})
+	newcomer := mac.Addr{0x42, 0, 0, 0, 5, 0}
+	vif := mac.Addr{0x02, 0, 0, 0, 5, 0}
+	// A radio nobody announced transmits a beacon: it becomes known and
+	// its interface address is learned from addr2.
+	b := r.step(t, frameEvent(newcomer, beacon(vif), 1))
+	assert.ElementsMatch(t, []mac.Addr{vw(0)}, receivers(b))
+	b = r.step(t, frameEvent(vw(0), frame(fcAuth, 0, vif, vw(0), vif), 2))
+	assert.ElementsMatch(t, []mac.Addr{newcomer}, receivers(b))
+	assert.NotZero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+
+	radios := r.m.Radios()
+	require.Len(t, radios, 2)
+	assert.Equal(t, newcomer, radios[1].HWAddr)
+	assert.Contains(t, radios[1].Addrs, vif)
+	assert.Equal(t, uint64(1), radios[1].Stats.TxFrames)
+	assert.Equal(t, uint64(1), radios[1].Stats.RxFrames)
+}
+
+func TestRemoveRadio(t *testing.T) {
+	r := newRig(t, 3, Config{})
+	require.True(t, r.m.RemoveRadio("vw_phy2"))
+	assert.False(t, r.m.RemoveRadio("vw_phy2"))
+	b := r.step(t, frameEvent(vw(0), beacon(vw(0)), 1))
+	assert.ElementsMatch(t, []mac.Addr{vw(1)}, receivers(b))
+	assert.Equal(t, 2, r.m.Status().Radios)
+}
+
+// deafModel hears nothing between one pair and reports a per-link signal.
+type deafModel struct{ deaf [2]RadioID }
+
+func (d deafModel) Hear(tx, rx RadioID, _ uint32) (int32, bool) {
+	if [2]RadioID{tx, rx} == d.deaf {
+		return 0, false
+	}
+	return -40 - 10*int32(rx), true
+}
+
+func TestModelDecidesSignalAndReach(t *testing.T) {
+	r := newRig(t, 3, Config{Model: deafModel{deaf: [2]RadioID{0, 2}}})
+	b := r.step(t, frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), 1))
+	require.Len(t, b.Deliveries, 1)
+	assert.Equal(t, vw(1), b.Deliveries[0].Receiver)
+	assert.Equal(t, int32(-50), b.Deliveries[0].Signal)
+	assert.Equal(t, int32(-50), b.Statuses[0].Signal, "ack signal is the receiver's")
+
+	info := r.m.Radios()
+	require.Len(t, info[0].Links, 2)
+	assert.Equal(t, Link{To: "vw1", LinkStats: LinkStats{Frames: 1, Bytes: uint64(len(b.Deliveries[0].Data))}}, info[0].Links[0])
+	assert.Equal(t, Link{To: "vw2", LinkStats: LinkStats{Lost: 1}}, info[0].Links[1])
+	assert.Equal(t, uint64(1), info[0].Stats.Acked)
+	assert.Equal(t, uint64(1), r.m.Status().Stats.Frames)
+}
+
+func BenchmarkRoute(b *testing.B) {
+	for _, n := range []int{2, 10, 100} {
+		b.Run(string(rune('0'+n/100))+string(rune('0'+n/10%10))+string(rune('0'+n%10))+"radios", func(b *testing.B) {
+			m := New(Config{})
+			for k := range n {
+				m.AddRadio(RadioConfig{HWAddr: mac.Addr{0, 0x76, 0x77, 0x30, byte(k >> 8), byte(k)}})
+			}
+			conn := discard{}
+			dst := mac.Addr{0, 0x76, 0x77, 0x30, 0, 1}
+			ev := frameEvent(mac.Addr{0, 0x76, 0x77, 0x30, 0, 0}, frame(fcData, fromDS, dst, mac.Addr{0, 0x76, 0x77, 0x30, 0, 0}, dst), 1)
+			ev.Frame.Data = append(ev.Frame.Data, make([]byte, 1400)...)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				m.mu.Lock()
+				_ = m.handleLocked(conn, &ev)
+				m.mu.Unlock()
+			}
+		})
+	}
+}
+
+// discard is a Conn that drops everything, to measure the decision alone.
+type discard struct{}
+
+func (discard) Receive(context.Context, []hwsim.Event) (int, error) { return 0, nil }
+func (discard) Deliver(*hwsim.Delivery) error                       { return nil }
+func (discard) Status(*hwsim.TxStatus) error                        { return nil }
+func (discard) Flush() error                                        { return nil }
