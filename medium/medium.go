@@ -98,6 +98,8 @@ type radio struct {
 	stats  RadioStats
 	links  []LinkStats // by receiver RadioID
 	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here
+
+	warnedBSSID bool // the IBSS-BSSID warning was given
 }
 
 // New returns a Medium with no radios.
@@ -300,6 +302,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 	}
 	d := &m.delivery
 	*d = hwsim.Delivery{Data: f.Data, RxRate: rxRate, Freq: f.Freq}
+	tsf, ibss := m.ibssBeaconLocked(tx, &h, f.Data)
 	for _, rx := range m.radios {
 		if rx == nil || rx == tx {
 			continue
@@ -315,6 +318,11 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 			continue
 		}
 		d.Receiver, d.Signal = rx.hw, signal
+		if ibss {
+			// Seen from rx's clock; Deliver copies, so rewriting the
+			// shared bytes per receiver is safe.
+			mac.SetTimestamp(f.Data, tsf+tsfOffset(tx)-tsfOffset(rx))
+		}
 		if err := conn.Deliver(d); err != nil {
 			return fmt.Errorf("deliver to %s: %w", rx.name, err)
 		}
@@ -340,6 +348,38 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 		failRates(&st.Rates)
 	}
 	return m.statusLocked(conn, tx, st)
+}
+
+// tsfStep separates the clocks of two radios. hwsim gives every radio the
+// same TSF, so two IBSS cells started at once never merge: mac80211 merges
+// only into a cell whose beacon timestamp is later than its own clock. With
+// radio k's clock k steps ahead, the cell of the radio created last wins,
+// as a card with a faster clock would. A second is far beyond any delivery
+// delay here.
+const tsfStep = 1_000_000 // µs
+
+func tsfOffset(r *radio) uint64 { return uint64(r.id) * tsfStep }
+
+// ibssBeaconLocked recognises IBSS beacons and probe responses, whose
+// timestamps the per-radio clocks apply to, and returns their timestamp.
+// It also warns, once per radio, about an IBSS whose BSSID is the
+// transmitter's own address: mac80211 on every other node drops all frames
+// whose transmitter equals the BSSID, so such a node is never heard.
+func (m *Medium) ibssBeaconLocked(tx *radio, h *mac.Header, frame []byte) (uint64, bool) {
+	if !h.IsBeacon() && !h.IsProbeResp() {
+		return 0, false
+	}
+	capab, ok := mac.Capability(frame)
+	if !ok || !capab.IBSS() {
+		return 0, false
+	}
+	if h.IsBeacon() && h.Addr2 == h.Addr3 && !tx.warnedBSSID {
+		tx.warnedBSSID = true
+		m.log.Warn("IBSS BSSID equals the address of the radio that joined it: the other nodes will drop everything it sends (mac80211 ignores frames whose transmitter is the BSSID); join with a BSSID that no interface uses, e.g. 02:11:22:33:44:55",
+			"radio", tx.displayName(), "bssid", h.Addr3)
+	}
+	ts, ok := mac.Timestamp(frame)
+	return ts, ok
 }
 
 func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) error {

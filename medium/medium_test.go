@@ -1,7 +1,11 @@
 package medium
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,3 +322,71 @@ func (discard) Receive(context.Context, []hwsim.Event) (int, error) { return 0, 
 func (discard) Deliver(*hwsim.Delivery) error                       { return nil }
 func (discard) Status(*hwsim.TxStatus) error                        { return nil }
 func (discard) Flush() error                                        { return nil }
+
+// ibssBeacon builds an IBSS beacon (capability IBSS) with a timestamp.
+func ibssBeacon(ta, bssid mac.Addr, ts uint64) []byte {
+	b := []byte{fcBeacon, 0, 0, 0}
+	b = append(b, mac.Broadcast[:]...)
+	b = append(b, ta[:]...)
+	b = append(b, bssid[:]...)
+	b = append(b, 0x10, 0)
+	for i := range 8 {
+		b = append(b, byte(ts>>(8*i)))
+	}
+	b = append(b, 0x64, 0, 0x02, 0) // interval, capability IBSS
+	return append(b, 0, 5, 'i', 'b', 's', 's', '1')
+}
+
+func TestIBSSBeaconsCarryPerRadioClocks(t *testing.T) {
+	r := newRig(t, 3, Config{})
+	const ts = 5_000_000_000
+	cell := mac.Addr{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}
+	b := r.step(t, frameEvent(vw(1), ibssBeacon(vw(1), cell, ts), 1))
+	require.Len(t, b.Deliveries, 2)
+	got := map[mac.Addr]uint64{}
+	for _, d := range b.Deliveries {
+		v, ok := mac.Timestamp(d.Data)
+		require.True(t, ok)
+		got[d.Receiver] = v
+	}
+	// Radio 1 is one step ahead of radio 0 and one behind radio 2: radio
+	// 0 sees a later timestamp than its clock (and merges), radio 2 an
+	// earlier one (and keeps its cell).
+	assert.Equal(t, uint64(ts+tsfStep), got[vw(0)])
+	assert.Equal(t, uint64(ts-tsfStep), got[vw(2)])
+
+	// Infrastructure beacons are left alone.
+	b = r.step(t, frameEvent(vw(1), beacon(vw(1)), 2))
+	for _, d := range b.Deliveries {
+		assert.Equal(t, beacon(vw(1)), d.Data)
+	}
+}
+
+func TestWarnsOnceAboutIBSSBSSIDEqualToOwnAddress(t *testing.T) {
+	var logs safeBuffer
+	r := newRig(t, 2, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r.step(t, frameEvent(vw(1), ibssBeacon(vw(1), vw(1), 1), 1))
+	r.step(t, frameEvent(vw(1), ibssBeacon(vw(1), vw(1), 2), 2))
+	r.step(t, frameEvent(vw(0), ibssBeacon(vw(0), vw(1), 3), 3)) // the other node, same cell: fine
+	assert.Equal(t, 1, strings.Count(logs.String(), "IBSS BSSID equals"), logs.String())
+	assert.Contains(t, logs.String(), "radio=vw1")
+}
+
+// safeBuffer is a bytes.Buffer safe for the medium's goroutine to write
+// while the test reads.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
