@@ -1,6 +1,17 @@
 // Package mac parses the parts of IEEE 802.11 frames that a wireless medium
 // needs to route them: frame control, addresses, distribution-system bits and
 // the original source and final destination of data frames.
+//
+// Input frames are as mac80211 hands them to mac80211_hwsim: no radiotap
+// header and no FCS. Parse and the helpers never allocate on success and
+// never panic; they read only what the caller passes, return sub-slices
+// rather than copies, and report truncation with typed errors.
+//
+// Known limitations: protocol version 1 (S1G short frames) and reserved
+// subtypes are rejected as unsupported; DMG control frame extensions are
+// decoded as receiver-address-only; the bodies of protected frames
+// (including an 802.11s Mesh Control field) are opaque; and the per-MSDU
+// addresses of A-MSDU subframes are not decoded.
 package mac
 
 import (
