@@ -23,6 +23,16 @@ type denylist struct {
 // Deny adds rules. Every name must belong to a known radio; on error no
 // rule is added.
 func (m *Medium) Deny(rules ...DenyRule) error {
+	return m.updateDeny(false, rules)
+}
+
+// SetDenylist replaces the whole denylist with rules in one step, as the
+// seed's tool does when it loads a denylist. On error nothing changes.
+func (m *Medium) SetDenylist(rules ...DenyRule) error {
+	return m.updateDeny(true, rules)
+}
+
+func (m *Medium) updateDeny(replace bool, rules []DenyRule) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	canon := make([]DenyRule, 0, len(rules))
@@ -37,7 +47,7 @@ func (m *Medium) Deny(rules ...DenyRule) error {
 		}
 		canon = append(canon, DenyRule{Dst: dst.displayName(), Src: src.displayName()})
 	}
-	if m.deny.rules == nil {
+	if replace || m.deny.rules == nil {
 		m.deny.rules = map[DenyRule]bool{}
 	}
 	for _, r := range canon {

@@ -390,3 +390,15 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestSetDenylistReplacesAllOrNothing(t *testing.T) {
+	r := newRig(t, 3, Config{})
+	require.NoError(t, r.m.Deny(DenyRule{Dst: "vw2", Src: "vw1"}))
+	require.NoError(t, r.m.SetDenylist(DenyRule{Dst: "vw0", Src: "vw_phy1"}))
+	assert.Equal(t, []DenyRule{{Dst: "vw0", Src: "vw1"}}, r.m.Denylist())
+	assert.ErrorIs(t, r.m.SetDenylist(DenyRule{Dst: "vw1", Src: "vw0"}, DenyRule{Dst: "vw1", Src: "vw8"}), ErrUnknownRadio)
+	assert.Equal(t, []DenyRule{{Dst: "vw0", Src: "vw1"}}, r.m.Denylist())
+	// The replaced rule no longer applies on the frame path.
+	b := r.step(t, frameEvent(vw(0), apToSTA(vw(0), vw(2), vw(1)), 1))
+	assert.ElementsMatch(t, []mac.Addr{vw(1), vw(2)}, receivers(b))
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -23,6 +24,7 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control"
 )
 
 const usage = `Usage: hwsim-medium [flags]
@@ -44,6 +46,7 @@ Flags:
 type options struct {
 	radios   int
 	logLevel slog.Level
+	control  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -56,6 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	fs.IntVar(&o.radios, "radios", 0, "number of radios to create (vw0..vwN-1); 0 serves existing radios only")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.control, "control", control.DefaultPath, "path of the control socket that vwifi-tool talks to (root only); \"\" disables it")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -112,6 +116,16 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	log.Info("registered as the mac80211_hwsim medium")
 
+	// The control socket is claimed before any radio exists, so a second
+	// medium stops here without touching anything.
+	var ln net.Listener
+	if o.control != "" {
+		if ln, err = control.Listen(o.control); err != nil {
+			return err
+		}
+		defer ln.Close()
+	}
+
 	names, err := existingRadioNames(ctx, client)
 	if err != nil {
 		return err
@@ -140,6 +154,10 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.Run(gctx, sock) })
 	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
+	if ln != nil {
+		g.Go(func() error { return control.Serve(gctx, ln, m, log.With("component", "control")) })
+		log.Info("control socket ready", "path", o.control)
+	}
 	log.Info("medium running", "radios", len(created))
 	err = g.Wait()
 	st := m.Status()

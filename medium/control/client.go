@@ -1,0 +1,221 @@
+package control
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hwsim-medium/hwsim-medium/medium"
+)
+
+// ErrNotRunning says that no medium listens on the control socket: the
+// socket file is missing, or nothing accepts on it.
+var ErrNotRunning = errors.New("no medium is running")
+
+// ServerError is an error the medium answered with: the request reached
+// it and was refused or failed (unknown radio, bad arguments, permission).
+type ServerError struct {
+	// Cmd is the command that failed.
+	Cmd string
+	// Message is the medium's explanation.
+	Message string
+}
+
+// Error implements error.
+func (e *ServerError) Error() string { return "medium: " + e.Message }
+
+// Client is a connection to a medium's control socket. Its methods may be
+// called concurrently; requests on one Client are sent one at a time.
+type Client struct {
+	path string
+
+	mu     sync.Mutex
+	conn   net.Conn
+	r      *bufio.Reader
+	broken error // set when the stream can no longer be trusted
+}
+
+// Dial connects to the control socket at path. If no medium listens there
+// the error wraps ErrNotRunning; if the socket is not ours to use it wraps
+// fs.ErrPermission.
+func Dial(ctx context.Context, path string) (*Client, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
+			return nil, fmt.Errorf("control: connect to %s: %w (%w)", path, ErrNotRunning, err)
+		case errors.Is(err, fs.ErrPermission):
+			return nil, fmt.Errorf("control: connect to %s: %w: the control socket is for root; run with sudo", path, err)
+		}
+		return nil, fmt.Errorf("control: connect to %s: %w", path, err)
+	}
+	return &Client{path: path, conn: c, r: bufio.NewReaderSize(c, 4096)}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Do sends one request and decodes the result into result (if not nil).
+// An error the medium answered with is a *ServerError; I/O errors leave
+// the Client unusable.
+func (c *Client) Do(ctx context.Context, cmd string, args, result any) error {
+	req := Request{V: ProtocolVersion, Cmd: cmd}
+	if args != nil {
+		raw, err := json.Marshal(args)
+		if err != nil {
+			return fmt.Errorf("control %s: encode args: %w", cmd, err)
+		}
+		req.Args = raw
+	}
+	line, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("control %s: encode request: %w", cmd, err)
+	}
+	line = append(line, '\n')
+	if len(line) > MaxRequestSize {
+		return fmt.Errorf("control %s: request of %d bytes exceeds the limit of %d; split it", cmd, len(line), MaxRequestSize)
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return fmt.Errorf("control %s: connection unusable after an earlier failure: %w", cmd, c.broken)
+	}
+	resp, err := c.roundTrip(ctx, line)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
+		}
+		c.broken = err
+		return fmt.Errorf("control %s on %s: %w", cmd, c.path, err)
+	}
+	if resp.V != ProtocolVersion {
+		return fmt.Errorf("control %s: medium answered in protocol version %d, want %d", cmd, resp.V, ProtocolVersion)
+	}
+	if !resp.OK {
+		msg := resp.Error
+		if msg == "" {
+			msg = "request failed (no reason given)"
+		}
+		return &ServerError{Cmd: cmd, Message: msg}
+	}
+	if result != nil {
+		if err := json.Unmarshal(resp.Result, result); err != nil {
+			return fmt.Errorf("control %s: decode result: %w", cmd, err)
+		}
+	}
+	return nil
+}
+
+// roundTrip writes one request line and reads one response line, within
+// ctx.
+func (c *Client) roundTrip(ctx context.Context, line []byte) (Response, error) {
+	// The context alone bounds the exchange: when it ends, the deadline
+	// moves to the past and the I/O in progress fails at once.
+	c.conn.SetDeadline(time.Time{})
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.conn.SetDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	defer func() {
+		if !stop() {
+			<-fired // so that it cannot spoil the next request
+		}
+	}()
+
+	_, werr := c.conn.Write(line)
+	// Even if the write failed, the medium may have answered before it
+	// closed (it refuses some peers that way): read that answer.
+	raw, rerr := readLine(c.r, MaxResponseSize)
+	if rerr != nil {
+		if werr != nil {
+			return Response{}, fmt.Errorf("send request: %w", werr)
+		}
+		if errors.Is(rerr, errLineTooLong) {
+			return Response{}, fmt.Errorf("response longer than %d bytes", MaxResponseSize)
+		}
+		return Response{}, fmt.Errorf("read response: %w", rerr)
+	}
+	var resp Response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return Response{}, fmt.Errorf("decode response: %w", err)
+	}
+	if werr != nil {
+		// Answered, but the stream is out of step.
+		c.broken = fmt.Errorf("send request: %w", werr)
+	}
+	return resp, nil
+}
+
+// Status returns the medium's version, uptime and counters.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
+	err := c.Do(ctx, CmdStatus, nil, &st)
+	return st, err
+}
+
+// Radios returns every radio the medium knows, ordered by ID.
+func (c *Client) Radios(ctx context.Context) ([]medium.RadioInfo, error) {
+	var res RadiosResult
+	err := c.Do(ctx, CmdRadios, nil, &res)
+	return res.Radios, err
+}
+
+// DenyAdd adds rules to the denylist, all or none, and returns the whole
+// denylist.
+func (c *Client) DenyAdd(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+	return c.denyCmd(ctx, CmdDenyAdd, rules)
+}
+
+// DenyRemove removes rules from the denylist (rules not in it are
+// ignored) and returns the whole denylist.
+func (c *Client) DenyRemove(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+	return c.denyCmd(ctx, CmdDenyRemove, rules)
+}
+
+// DenySet replaces the whole denylist with rules, as vwifi-tool -d does;
+// on error the denylist is unchanged. It returns the new denylist.
+func (c *Client) DenySet(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+	if rules == nil {
+		rules = []medium.DenyRule{}
+	}
+	return c.denyCmd(ctx, CmdDenySet, rules)
+}
+
+// DenyList returns the denylist.
+func (c *Client) DenyList(ctx context.Context) ([]medium.DenyRule, error) {
+	var res DenylistResult
+	err := c.Do(ctx, CmdDenyList, nil, &res)
+	return res.Rules, err
+}
+
+// DenyClear empties the denylist.
+func (c *Client) DenyClear(ctx context.Context) error {
+	return c.Do(ctx, CmdDenyClear, nil, nil)
+}
+
+func (c *Client) denyCmd(ctx context.Context, cmd string, rules []medium.DenyRule) ([]medium.DenyRule, error) {
+	var res DenylistResult
+	err := c.Do(ctx, cmd, DenyArgs{Rules: rules}, &res)
+	return res.Rules, err
+}
+
+// Block stops frames that radio tx sends from reaching radio rx; both also
+// blocks rx to tx.
+func (c *Client) Block(ctx context.Context, tx, rx string, both bool) error {
+	return c.Do(ctx, CmdLinkBlock, LinkArgs{TX: tx, RX: rx, Both: both}, nil)
+}
+
+// Unblock undoes Block.
+func (c *Client) Unblock(ctx context.Context, tx, rx string, both bool) error {
+	return c.Do(ctx, CmdLinkUnblock, LinkArgs{TX: tx, RX: rx, Both: both}, nil)
+}

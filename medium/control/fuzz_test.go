@@ -1,0 +1,95 @@
+package control
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"testing"
+
+	"github.com/hwsim-medium/hwsim-medium/medium"
+)
+
+// FuzzHandle feeds arbitrary request lines to the request handler of a
+// real medium. It must never panic, must always answer one well-formed
+// line, and must leave the medium untouched unless it answers ok.
+func FuzzHandle(f *testing.F) {
+	for _, seed := range []string{
+		`{"v":1,"cmd":"status"}`,
+		`{"v":1,"cmd":"radios","args":{}}`,
+		`{"v":1,"cmd":"deny.list","args":null}`,
+		`{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"}]}}`,
+		`{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"},{"dst":"vw9","src":"vw1"}]}}`,
+		`{"v":1,"cmd":"deny.remove","args":{"rules":[{"dst":"vw2","src":"vw1"}]}}`,
+		`{"v":1,"cmd":"deny.set","args":{"rules":[]}}`,
+		`{"v":1,"cmd":"deny.set","args":{"rules":[{"dst":"vw_phy1","src":"00:76:77:30:00:00"}]}}`,
+		`{"v":1,"cmd":"deny.clear"}`,
+		`{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw1","both":true}}`,
+		`{"v":1,"cmd":"link.unblock","args":{"tx":"vw0","rx":"vw1"}}`,
+		`{"v":2,"cmd":"deny.clear"}`,
+		`{"v":1,"cmd":"deny.clear","args":{"x":1}}`,
+		`{"v":1,"cmd":"deny.clear"} x`,
+		`{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0"}]}}`,
+		`{"V":1,"CMD":"deny.clear"}`,
+		"\x00\xff garbage",
+		``,
+		`null`,
+	} {
+		f.Add([]byte(seed))
+	}
+	log := slog.New(slog.DiscardHandler)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		m := &recMedium{Medium: newMedium(t)}
+		if err := m.Medium.Deny(medium.DenyRule{Dst: "vw2", Src: "vw1"}); err != nil {
+			t.Fatal(err)
+		}
+		before := m.Denylist()
+		s := &Server{Medium: m}
+		resp := s.handle(line, log)
+
+		enc := encodeResponse(resp)
+		if i := bytes.IndexByte(enc, '\n'); i != len(enc)-1 {
+			t.Fatalf("response is not one line: %q", enc)
+		}
+		var back Response
+		if err := json.Unmarshal(enc, &back); err != nil {
+			t.Fatalf("response does not decode: %v: %q", err, enc)
+		}
+		if resp.V != ProtocolVersion || resp.OK == (resp.Error != "") {
+			t.Fatalf("inconsistent response %+v", resp)
+		}
+		if !resp.OK {
+			if ch := m.Changes(); len(ch) != 0 {
+				t.Fatalf("failed request %q changed the medium: %v (error %q)", line, ch, resp.Error)
+			}
+			if after := m.Denylist(); !equalRules(before, after) {
+				t.Fatalf("failed request %q changed the denylist: %v -> %v", line, before, after)
+			}
+			return
+		}
+		cmd, _, err := decodeRequest(line)
+		if err != nil {
+			t.Fatalf("request %q answered ok but does not decode: %v", line, err)
+		}
+		if !json.Valid(resp.Result) {
+			t.Fatalf("invalid result %q", resp.Result)
+		}
+		switch cmd {
+		case CmdStatus, CmdRadios, CmdDenyList:
+			if ch := m.Changes(); len(ch) != 0 {
+				t.Fatalf("read-only %s changed the medium: %v", cmd, ch)
+			}
+		}
+	})
+}
+
+func equalRules(a, b []medium.DenyRule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,136 @@
+// Package control is the medium's control API: a root-only unix socket that
+// speaks versioned, newline-delimited JSON. The daemon serves it with Listen
+// and Serve; tools such as vwifi-tool talk to it with Dial and the Client's
+// typed methods. docs/control-api.md describes the wire protocol.
+package control
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hwsim-medium/hwsim-medium/medium"
+)
+
+// Version is the version of hwsim-medium that the status command reports.
+const Version = "0.1.0"
+
+// ProtocolVersion is the version of the wire protocol: the "v" of every
+// request and response. It changes only for incompatible changes.
+const ProtocolVersion = 1
+
+// DefaultPath is where the daemon listens unless told otherwise.
+const DefaultPath = "/run/hwsim-medium.sock"
+
+// Limits of the protocol.
+const (
+	// MaxRequestSize bounds a request line, newline included. A longer
+	// line gets an error response and the connection is closed.
+	MaxRequestSize = 64 << 10
+	// MaxResponseSize bounds a response line the Client accepts.
+	MaxResponseSize = 16 << 20
+	// IdleTimeout is how long the server waits for the next request (or
+	// the rest of one) before it closes the connection.
+	IdleTimeout = 60 * time.Second
+	// MaxConns bounds the connections served at once; more are answered
+	// with an error and closed.
+	MaxConns = 32
+)
+
+// Commands, the "cmd" of a request.
+const (
+	CmdStatus      = "status"       // no args; result Status
+	CmdRadios      = "radios"       // no args; result RadiosResult
+	CmdDenyAdd     = "deny.add"     // args DenyArgs; result DenylistResult
+	CmdDenyRemove  = "deny.remove"  // args DenyArgs; result DenylistResult
+	CmdDenySet     = "deny.set"     // args DenyArgs; result DenylistResult
+	CmdDenyList    = "deny.list"    // no args; result DenylistResult
+	CmdDenyClear   = "deny.clear"   // no args; result DenylistResult
+	CmdLinkBlock   = "link.block"   // args LinkArgs; result LinkResult
+	CmdLinkUnblock = "link.unblock" // args LinkArgs; result LinkResult
+)
+
+// commands lists every command, in the order error messages name them.
+var commands = []string{
+	CmdStatus, CmdRadios,
+	CmdDenyAdd, CmdDenyRemove, CmdDenySet, CmdDenyList, CmdDenyClear,
+	CmdLinkBlock, CmdLinkUnblock,
+}
+
+// Request is one request line.
+type Request struct {
+	// V is the protocol version; it must be ProtocolVersion.
+	V int `json:"v"`
+	// Cmd is one of the Cmd constants.
+	Cmd string `json:"cmd"`
+	// Args are the command's arguments; commands without arguments take
+	// none, null or {}.
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+// Response is one response line: OK with a Result, or an Error.
+type Response struct {
+	// V is the protocol version of the server.
+	V int `json:"v"`
+	// OK says whether the command was carried out.
+	OK bool `json:"ok"`
+	// Result is the command's result when OK.
+	Result json.RawMessage `json:"result,omitempty"`
+	// Error says what went wrong when not OK.
+	Error string `json:"error,omitempty"`
+}
+
+// Status is the result of the status command.
+type Status struct {
+	// Version is the medium's Version.
+	Version string `json:"version"`
+	// Protocol is the highest protocol version the medium speaks.
+	Protocol int `json:"protocol"`
+	// Uptime is how long the medium has run, in seconds.
+	Uptime float64 `json:"uptime"`
+	// Radios counts the radios the medium knows.
+	Radios int `json:"radios"`
+	// Stats are the medium-wide frame counters.
+	Stats medium.Stats `json:"stats"`
+}
+
+// UptimeDuration returns Uptime as a time.Duration.
+func (s Status) UptimeDuration() time.Duration {
+	return time.Duration(s.Uptime * float64(time.Second))
+}
+
+// RadiosResult is the result of the radios command.
+type RadiosResult struct {
+	// Radios are the known radios, ordered by ID.
+	Radios []medium.RadioInfo `json:"radios"`
+}
+
+// DenyArgs are the arguments of deny.add, deny.remove and deny.set.
+type DenyArgs struct {
+	// Rules are the {dst, src} pairs: dst does not receive frames that
+	// src originated. deny.add and deny.remove need at least one.
+	Rules []medium.DenyRule `json:"rules"`
+}
+
+// DenylistResult is the whole denylist after a deny command.
+type DenylistResult struct {
+	// Rules are the rules, sorted by dst then src.
+	Rules []medium.DenyRule `json:"rules"`
+}
+
+// LinkArgs are the arguments of link.block and link.unblock.
+type LinkArgs struct {
+	// TX is the transmitting radio, RX the receiving one.
+	TX string `json:"tx"`
+	RX string `json:"rx"`
+	// Both also (un)blocks the reverse direction.
+	Both bool `json:"both,omitempty"`
+}
+
+// LinkResult echoes a link command once carried out.
+type LinkResult struct {
+	TX   string `json:"tx"`
+	RX   string `json:"rx"`
+	Both bool   `json:"both"`
+	// Blocked is the link's new state.
+	Blocked bool `json:"blocked"`
+}

@@ -1,0 +1,478 @@
+package control
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hwsim-medium/hwsim-medium/medium"
+)
+
+// Medium is what the control API needs of the medium; *medium.Medium has
+// it. Every method must be safe to call concurrently.
+type Medium interface {
+	Status() medium.Status
+	Radios() []medium.RadioInfo
+	Deny(rules ...medium.DenyRule) error
+	SetDenylist(rules ...medium.DenyRule) error
+	Allow(rules ...medium.DenyRule)
+	ClearDenylist()
+	Denylist() []medium.DenyRule
+	Block(tx, rx string, blocked bool) error
+}
+
+// errPermission is what a peer that is not root is told.
+const errPermission = "permission denied: the control socket is for root; run with sudo"
+
+const (
+	// probeTimeout bounds the check whether a socket file is live.
+	probeTimeout = time.Second
+	// writeTimeout bounds writing one response.
+	writeTimeout = 10 * time.Second
+	// refuseTimeout bounds the wait for the request of a peer that
+	// will be refused anyway.
+	refuseTimeout = 2 * time.Second
+)
+
+// Listen creates the control socket at path with mode 0600. A socket file
+// left behind by a medium that is gone is replaced; if a medium answers on
+// it, Listen fails rather than steal its socket. A path that exists and is
+// not a socket is never removed.
+func Listen(path string) (net.Listener, error) {
+	ln, err := net.Listen("unix", path)
+	if err != nil && errors.Is(err, syscall.EADDRINUSE) {
+		if err := removeStale(path); err != nil {
+			return nil, err
+		}
+		ln, err = net.Listen("unix", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("control: listen on %s: %w", path, err)
+	}
+	// The mode is set after bind so that it does not depend on the umask;
+	// until then the peer credential check keeps others out.
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("control: restrict %s to its owner: %w", path, err)
+	}
+	return ln, nil
+}
+
+// removeStale removes the socket file at path if nothing answers on it.
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // gone meanwhile: just listen again
+		}
+		return fmt.Errorf("control: inspect %s: %w", path, err)
+	}
+	if fi.Mode().Type() != fs.ModeSocket {
+		return fmt.Errorf("control: %s exists and is not a socket; remove it or choose another path", path)
+	}
+	c, err := net.DialTimeout("unix", path, probeTimeout)
+	if err == nil {
+		c.Close()
+		return fmt.Errorf("control: %s: another medium is running (it answers on its control socket)", path)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("control: %s is in use and its owner could not be probed: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("control: remove stale socket %s: %w", path, err)
+	}
+	return nil
+}
+
+// Server serves the control API of one medium.
+type Server struct {
+	// Medium is the medium to control.
+	Medium Medium
+	// Log receives the server's logs; nil discards them.
+	Log *slog.Logger
+	// AllowUID decides whether a peer with this user ID may use the
+	// socket; nil allows root (uid 0) only.
+	AllowUID func(uid uint32) bool
+	// Idle is how long a connection may wait between requests; 0 means
+	// IdleTimeout.
+	Idle time.Duration
+}
+
+// Serve serves the control API of m on ln, refusing peers that are not
+// root, until ctx ends; then it closes ln and every connection, removes
+// the socket file, and returns nil.
+func Serve(ctx context.Context, ln net.Listener, m Medium, log *slog.Logger) error {
+	return (&Server{Medium: m, Log: log}).Serve(ctx, ln)
+}
+
+// Serve serves connections from ln concurrently until ctx ends; then it
+// closes ln and every connection, removes the socket file, and returns
+// nil. It returns an error if accepting fails for good.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	log := s.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	path := ln.Addr().String()
+	// connCtx also ends connections when Serve fails on its own.
+	connCtx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	var wg sync.WaitGroup
+	defer func() {
+		stop()
+		ln.Close()
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("removing the control socket failed", "path", path, "err", err)
+		}
+		cancel()
+		wg.Wait()
+		log.Info("control socket closed", "path", path)
+	}()
+
+	slots := make(chan struct{}, MaxConns)
+	log.Info("control socket ready", "path", path)
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("control: accept on %s: listener closed", path)
+			}
+			// Out of descriptors and the like: wait and try again
+			// rather than give up the socket.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			log.Warn("accepting a control connection failed", "err", err, "retry_in", delay)
+			select {
+			case <-time.After(delay):
+				continue
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		delay = 0
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			stopConn := context.AfterFunc(connCtx, func() { c.Close() })
+			defer stopConn()
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			default:
+				log.Warn("refused a control connection: too many connections", "max", MaxConns)
+				refuse(c, fmt.Sprintf("too many control connections (at most %d); try again later", MaxConns))
+				return
+			}
+			s.serveConn(c, log)
+		}()
+	}
+}
+
+// peerUID returns the user ID of the process at the other end of c.
+func peerUID(c net.Conn) (uint32, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return 0, fmt.Errorf("not a unix socket connection (%T)", c)
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return 0, fmt.Errorf("peer credentials: %w", err)
+	}
+	var cred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return 0, fmt.Errorf("peer credentials: %w", err)
+	}
+	if credErr != nil {
+		return 0, fmt.Errorf("peer credentials: %w", credErr)
+	}
+	return cred.Uid, nil
+}
+
+// refuse answers the first request of a connection that will not be
+// served with msg. Reading the request first lets naive clients, which
+// write before they read, see the answer instead of a broken pipe.
+func refuse(c net.Conn, msg string) {
+	c.SetReadDeadline(time.Now().Add(refuseTimeout))
+	readLine(bufio.NewReader(c), MaxRequestSize)
+	c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	c.Write(encodeResponse(errorResponse(msg)))
+}
+
+// serveConn serves the requests of one connection in order.
+func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
+	uid, err := peerUID(c)
+	if err != nil {
+		log.Warn("refused a control connection", "err", err)
+		refuse(c, "permission denied: cannot tell who is connecting: "+err.Error())
+		return
+	}
+	allow := s.AllowUID
+	if allow == nil {
+		allow = func(uid uint32) bool { return uid == 0 }
+	}
+	if !allow(uid) {
+		log.Warn("refused a control connection from a non-root user", "uid", uid)
+		refuse(c, errPermission)
+		return
+	}
+	log = log.With("uid", uid)
+	idle := s.Idle
+	if idle <= 0 {
+		idle = IdleTimeout
+	}
+	r := bufio.NewReaderSize(c, 4096)
+	for {
+		c.SetReadDeadline(time.Now().Add(idle))
+		line, err := readLine(r, MaxRequestSize)
+		if errors.Is(err, errLineTooLong) {
+			log.Warn("control request too long", "max", MaxRequestSize)
+			c.SetWriteDeadline(time.Now().Add(writeTimeout))
+			c.Write(encodeResponse(errorResponse(fmt.Sprintf("request too long: a request line holds at most %d bytes", MaxRequestSize))))
+			return
+		}
+		if err != nil {
+			// EOF, idle timeout, shutdown, or a client gone mid-line:
+			// an unterminated request is never carried out.
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				log.Debug("control connection ended", "err", err)
+			}
+			return
+		}
+		resp := s.handle(line, log)
+		c.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := c.Write(encodeResponse(resp)); err != nil {
+			log.Debug("writing a control response failed", "err", err)
+			return
+		}
+	}
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads one newline-terminated line of at most max bytes,
+// newline included, and returns it without the newline.
+func readLine(r *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			return nil, errLineTooLong
+		}
+		line = append(line, chunk...)
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return nil, err
+		}
+	}
+}
+
+// handle carries out one request line and returns its response. The
+// medium is touched only by a request that decodes completely.
+func (s *Server) handle(line []byte, log *slog.Logger) Response {
+	cmd, args, err := decodeRequest(line)
+	if err != nil {
+		return errorResponse(err.Error())
+	}
+	result, err := s.exec(cmd, args)
+	if err != nil {
+		log.Debug("control request failed", "cmd", cmd, "err", err)
+		return errorResponse(err.Error())
+	}
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return errorResponse(fmt.Sprintf("%s: encoding the result: %v", cmd, err))
+	}
+	if cmd != CmdStatus && cmd != CmdRadios && cmd != CmdDenyList {
+		log.Info("control request carried out", "cmd", cmd, "args", string(args))
+	}
+	return Response{V: ProtocolVersion, OK: true, Result: raw}
+}
+
+// wireRequest tells a missing version from a wrong one.
+type wireRequest struct {
+	V    *int            `json:"v"`
+	Cmd  *string         `json:"cmd"`
+	Args json.RawMessage `json:"args"`
+}
+
+// decodeRequest checks a request line and returns its command and
+// arguments (still encoded).
+func decodeRequest(line []byte) (string, json.RawMessage, error) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return "", nil, errors.New(`bad request: empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
+	}
+	var req wireRequest
+	if err := strictUnmarshal(line, &req); err != nil {
+		return "", nil, fmt.Errorf("bad request: %w", err)
+	}
+	switch {
+	case req.V == nil:
+		return "", nil, fmt.Errorf(`bad request: missing protocol version "v" (this medium speaks %d)`, ProtocolVersion)
+	case *req.V != ProtocolVersion:
+		return "", nil, fmt.Errorf("unsupported protocol version %d (this medium speaks %d)", *req.V, ProtocolVersion)
+	case req.Cmd == nil || *req.Cmd == "":
+		return "", nil, errors.New(`bad request: missing "cmd"`)
+	}
+	for _, c := range commands {
+		if c == *req.Cmd {
+			return c, req.Args, nil
+		}
+	}
+	return "", nil, fmt.Errorf("unknown command %q (known: %s)", *req.Cmd, strings.Join(commands, ", "))
+}
+
+// strictUnmarshal decodes exactly one JSON value into v, refusing fields v
+// does not have and anything after the value.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("not a valid JSON request object: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("trailing data after the JSON object (one request per line)")
+	}
+	return nil
+}
+
+// decodeArgs decodes a command's arguments into v; absent args decode as
+// an empty object.
+func decodeArgs(cmd string, args json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(args)) == 0 {
+		args = []byte("{}")
+	}
+	if err := strictUnmarshal(args, v); err != nil {
+		return fmt.Errorf("%s: bad args: %w", cmd, err)
+	}
+	return nil
+}
+
+// exec carries out a decoded command.
+func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
+	m := s.Medium
+	switch cmd {
+	case CmdStatus, CmdRadios, CmdDenyList, CmdDenyClear:
+		var none struct{}
+		if err := decodeArgs(cmd, args, &none); err != nil {
+			return nil, err
+		}
+	}
+	switch cmd {
+	case CmdStatus:
+		st := m.Status()
+		return Status{Version: Version, Protocol: ProtocolVersion, Uptime: st.Uptime.Seconds(), Radios: st.Radios, Stats: st.Stats}, nil
+	case CmdRadios:
+		radios := m.Radios()
+		if radios == nil {
+			radios = []medium.RadioInfo{}
+		}
+		return RadiosResult{Radios: radios}, nil
+	case CmdDenyList:
+		return s.denylist(), nil
+	case CmdDenyClear:
+		m.ClearDenylist()
+		return s.denylist(), nil
+	case CmdDenyAdd, CmdDenyRemove, CmdDenySet:
+		var a DenyArgs
+		if err := decodeArgs(cmd, args, &a); err != nil {
+			return nil, err
+		}
+		if a.Rules == nil && cmd == CmdDenySet {
+			return nil, fmt.Errorf(`%s: bad args: missing "rules" (give [] to empty the denylist)`, cmd)
+		}
+		if len(a.Rules) == 0 && cmd != CmdDenySet {
+			return nil, fmt.Errorf(`%s: bad args: "rules" needs at least one {"dst":..., "src":...} pair`, cmd)
+		}
+		for i, r := range a.Rules {
+			if r.Dst == "" {
+				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "dst"`, cmd, i)
+			}
+			if r.Src == "" {
+				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "src"`, cmd, i)
+			}
+		}
+		switch cmd {
+		case CmdDenyAdd:
+			if err := m.Deny(a.Rules...); err != nil {
+				return nil, err // says "deny: ..." and names the radio
+			}
+		case CmdDenyRemove:
+			m.Allow(a.Rules...)
+		case CmdDenySet:
+			if err := s.Medium.SetDenylist(a.Rules...); err != nil {
+				return nil, err
+			}
+		}
+		return s.denylist(), nil
+	case CmdLinkBlock, CmdLinkUnblock:
+		var a LinkArgs
+		if err := decodeArgs(cmd, args, &a); err != nil {
+			return nil, err
+		}
+		switch {
+		case a.TX == "":
+			return nil, fmt.Errorf(`%s: bad args: missing "tx"`, cmd)
+		case a.RX == "":
+			return nil, fmt.Errorf(`%s: bad args: missing "rx"`, cmd)
+		}
+		blocked := cmd == CmdLinkBlock
+		if err := m.Block(a.TX, a.RX, blocked); err != nil {
+			return nil, err // says "block: ..." and names the radio
+		}
+		if a.Both {
+			// Both names resolved just above, so this fails only if a
+			// radio vanished meanwhile.
+			if err := m.Block(a.RX, a.TX, blocked); err != nil {
+				return nil, fmt.Errorf("reverse direction: %w", err)
+			}
+		}
+		return LinkResult{TX: a.TX, RX: a.RX, Both: a.Both, Blocked: blocked}, nil
+	}
+	return nil, fmt.Errorf("unknown command %q", cmd)
+}
+
+func (s *Server) denylist() DenylistResult {
+	rules := s.Medium.Denylist()
+	if rules == nil {
+		rules = []medium.DenyRule{}
+	}
+	return DenylistResult{Rules: rules}
+}
+
+func errorResponse(msg string) Response {
+	return Response{V: ProtocolVersion, OK: false, Error: msg}
+}
+
+// encodeResponse returns resp as one line.
+func encodeResponse(resp Response) []byte {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b, _ = json.Marshal(errorResponse("encoding the response failed: " + err.Error()))
+	}
+	return append(b, '\n')
+}
