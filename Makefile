@@ -1,0 +1,52 @@
+# hwsim-medium: build, unit tests and the VM-based integration tests.
+# `make help` lists the targets.
+
+GO       ?= go
+CACHE    ?= .cache/vm
+VM       := $(CACHE)/hwsim-vm
+# Extra flags for the VM tool (e.g. VMFLAGS="-timeout 20m -accel tcg").
+VMFLAGS  ?=
+# Extra flags for the integration test binary (e.g. TESTFLAGS="-test.run WPA2 -test.count=3").
+TESTFLAGS ?=
+
+.PHONY: help build unit vm-deps vm-tool integration test demo vm bench
+
+help:
+	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
+	@echo "make unit         go vet + go test ./..."
+	@echo "make vm-deps      install host packages and the VM kernel (integration/vm/setup.sh)"
+	@echo "make integration  run the integration tests in the VM (TESTFLAGS=..., VMFLAGS=...)"
+	@echo "make test         unit + integration"
+	@echo "make demo         run integration/vm/demo.sh (the vwifi walkthrough) in the VM"
+	@echo "make vm           interactive shell in the VM"
+	@echo "make bench        (not yet implemented)"
+
+build:
+	@mkdir -p bin
+	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
+
+unit:
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./integration/...
+	$(GO) test ./...
+
+vm-deps:
+	integration/vm/setup.sh $(CACHE)
+
+vm-tool:
+	@mkdir -p $(CACHE)
+	$(GO) build -o $(VM) ./integration/vm
+
+integration: build vm-deps vm-tool
+	$(VM) $(VMFLAGS) test -- $(TESTFLAGS)
+
+test: unit integration
+
+demo: build vm-deps vm-tool
+	$(VM) $(VMFLAGS) demo
+
+vm: build vm-deps vm-tool
+	$(VM) $(VMFLAGS) shell
+
+bench:
+	@echo "bench: not yet implemented" >&2; exit 2

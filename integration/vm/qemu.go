@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type bootOpts struct {
+	Kernel      string
+	Initrd      string
+	Accel       string // "tcg" or "kvm"
+	MemMB       int
+	SMP         int
+	Timeout     time.Duration
+	Interactive bool
+	Append      string
+	Quiet       bool // do not echo the console (probe)
+}
+
+type bootResult struct {
+	Status   int  // status printed by the VM (valid if Marker)
+	Marker   bool // VM-EXIT-STATUS line seen
+	Panic    bool // kernel panic seen
+	TimedOut bool
+	Lines    []string
+	BootTime time.Duration // until VM-BOOTED
+	Elapsed  time.Duration
+}
+
+var (
+	markerRE = regexp.MustCompile(`^VM-EXIT-STATUS=(\d+)\s*$`)
+	ansiRE   = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\x1bc`)
+)
+
+// lineTee forwards console bytes to out immediately (prompts have no
+// newline) and hands complete lines to onLine.
+type lineTee struct {
+	out    io.Writer
+	buf    []byte
+	onLine func(string)
+}
+
+func (l *lineTee) Write(p []byte) (int, error) {
+	if l.out != nil {
+		l.out.Write(p)
+	}
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimRight(string(l.buf[:i]), "\r")
+		l.buf = l.buf[i+1:]
+		l.onLine(ansiRE.ReplaceAllString(line, ""))
+	}
+	return len(p), nil
+}
+
+func qemuArgs(o bootOpts) []string {
+	cpu := "max"
+	if o.Accel == "kvm" {
+		cpu = "host"
+	}
+	return []string{
+		"-accel", o.Accel, "-cpu", cpu,
+		"-smp", strconv.Itoa(o.SMP), "-m", strconv.Itoa(o.MemMB),
+		"-nographic", "-no-reboot", "-nic", "none",
+		"-device", "virtio-rng-pci",
+		"-kernel", o.Kernel, "-initrd", o.Initrd,
+		"-append", "console=ttyS0 panic=-1 quiet " + o.Append,
+	}
+}
+
+// boot runs qemu until it exits or the timeout kills it.
+func boot(o bootOpts) (*bootResult, error) {
+	args := qemuArgs(o)
+	cmd := exec.Command("qemu-system-x86_64", args...)
+	if !o.Quiet {
+		logf("qemu-system-x86_64 %s", strings.Join(args, " "))
+	}
+	res := &bootResult{}
+	start := time.Now()
+	var mu sync.Mutex
+	var out io.Writer = os.Stdout
+	if o.Quiet {
+		out = nil
+	}
+	tee := &lineTee{out: out, onLine: func(line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.Lines = append(res.Lines, line)
+		if m := markerRE.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			res.Marker = true
+			res.Status, _ = strconv.Atoi(m[1])
+		}
+		if strings.Contains(line, "Kernel panic - not syncing") {
+			res.Panic = true
+		}
+		if strings.HasPrefix(line, "VM-BOOTED") && res.BootTime == 0 {
+			res.BootTime = time.Since(start)
+		}
+	}}
+	cmd.Stdout = tee
+	var stderr bytes.Buffer
+	cmd.Stderr = os.Stderr
+	if o.Quiet {
+		cmd.Stderr = &stderr
+	}
+	if o.Interactive {
+		cmd.Stdin = os.Stdin
+	} else {
+		// Own process group: a terminal ^C reaches us, and we kill qemu.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting qemu: %w", err)
+	}
+	timer := time.AfterFunc(o.Timeout, func() {
+		mu.Lock()
+		res.TimedOut = true
+		mu.Unlock()
+		cmd.Process.Kill()
+	})
+	err := cmd.Wait()
+	timer.Stop()
+	res.Elapsed = time.Since(start)
+	if o.Interactive {
+		exec.Command("stty", "sane").Run()
+	}
+	if err != nil && !res.TimedOut && !res.Marker {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return res, fmt.Errorf("qemu: %w: %s", err, msg)
+		}
+		return res, fmt.Errorf("qemu: %w", err)
+	}
+	return res, nil
+}
+
+// chooseAccel returns "kvm" only if a probe VM really boots with KVM.
+// The result is cached per host kernel in the cache dir.
+func chooseAccel(want, cache string, k *kernel) string {
+	switch want {
+	case "tcg", "kvm":
+		return want
+	}
+	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+	if err != nil {
+		logf("accel: /dev/kvm not usable (%v); using TCG", err)
+		return "tcg"
+	}
+	f.Close()
+	var uts syscall.Utsname
+	syscall.Uname(&uts)
+	rel := utsString(uts.Release[:])
+	host, _ := os.Hostname()
+	probeFile := filepath.Join(cache, "kvm-probe")
+	key := host + " " + rel + " " + k.Version
+	if b, err := os.ReadFile(probeFile); err == nil {
+		if res, ok := strings.CutPrefix(string(b), key+" => "); ok {
+			res = strings.TrimSpace(res)
+			logf("accel: cached KVM probe result: %s (delete %s to re-probe)", res, probeFile)
+			return res
+		}
+	}
+	res := "tcg"
+	if probeKVM(cache, k) {
+		res = "kvm"
+	}
+	os.WriteFile(probeFile, []byte(key+" => "+res+"\n"), 0o644)
+	return res
+}
+
+func utsString(b []int8) string {
+	var s []byte
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		s = append(s, byte(c))
+	}
+	return string(s)
+}
+
+func probeKVM(cache string, k *kernel) bool {
+	logf("accel: probing KVM (boots a tiny VM, up to 20s)...")
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		return false
+	}
+	initrd := filepath.Join(cache, "kvm-probe.cpio")
+	f, err := os.Create(initrd)
+	if err != nil {
+		return false
+	}
+	c := newCpioWriter(f)
+	c.File("bin/busybox", bb, 0o755)
+	c.Bytes("init", 0o755, []byte("#!/bin/busybox sh\n/bin/busybox echo VM-EXIT-STATUS=0\n/bin/busybox poweroff -f\n"))
+	c.Close()
+	f.Close()
+	defer os.Remove(initrd)
+	res, err := boot(bootOpts{Kernel: k.Vmlinuz, Initrd: initrd, Accel: "kvm", MemMB: 256, SMP: 1,
+		Timeout: 20 * time.Second, Quiet: true})
+	ok := err == nil && res.Marker && res.Status == 0
+	if ok {
+		logf("accel: KVM works (probe VM ran in %.1fs); using KVM", res.Elapsed.Seconds())
+	} else {
+		logf("accel: KVM probe failed (err=%v); using TCG", err)
+	}
+	return ok
+}
