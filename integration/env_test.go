@@ -277,15 +277,25 @@ func (tb *Testbed) Place(i int, cidr string) *Actor {
 // Start runs args inside the actor's namespace as a daemon logging to
 // <tempdir>/<name>.log.
 func (a *Actor) Start(name string, args ...string) *Daemon {
-	t := a.tb.t
+	a.tb.t.Helper()
+	d := startDaemon(a.tb.t, a.tb.dir, name, append([]string{"ip", "netns", "exec", a.NS.Name}, args...)...)
+	a.tb.mu.Lock()
+	a.tb.daemons = append(a.tb.daemons, d)
+	a.tb.mu.Unlock()
+	return d
+}
+
+// startDaemon runs args in its own process group with output to
+// dir/<name>.log. The caller stops it.
+func startDaemon(t *testing.T, dir, name string, args ...string) *Daemon {
 	t.Helper()
-	logPath := filepath.Join(a.tb.dir, name+".log")
+	logPath := filepath.Join(dir, name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", a.NS.Name}, args...)...)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -293,9 +303,6 @@ func (a *Actor) Start(name string, args ...string) *Daemon {
 	}
 	d := &Daemon{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	go func() { d.err = cmd.Wait(); close(d.done) }()
-	a.tb.mu.Lock()
-	a.tb.daemons = append(a.tb.daemons, d)
-	a.tb.mu.Unlock()
 	t.Logf("started %s (pid %d): %s", name, cmd.Process.Pid, strings.Join(args, " "))
 	return d
 }

@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,8 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	mediumpkg "github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control"
 )
 
 // Radio is one virtual wireless device, in the initial network namespace
@@ -147,22 +152,68 @@ type medium struct{}
 
 func (medium) Name() string { return "medium" }
 
-// Create is a TODO for the lead: implement it as
-//  1. requireEnv already ran; find the binary: os.Getenv("HWSIM_MEDIUM"), else
-//     exec.LookPath("hwsim-medium"); t.Skip if neither exists.
-//  2. unloadHwsim(t); mustRun(t, "modprobe", "mac80211_hwsim", "radios=0").
-//  3. start the binary with --radios n as a child (own process group, log to
-//     a file in t.TempDir(); see Actor.Start for the pattern).
-//  4. waitFor(t, startTimeout, ...) until /sys/class/net/vwK exists for all
-//     K < n; build Radio{Index: K, Iface: "vwK", Phy: "vw_phyK", MAC: from
-//     /sys/class/net/vwK/address} (expect 00:76:77:3K:00:00).
-//  5. return a teardown that sends SIGTERM, waits (bounded, then SIGKILL),
-//     logs the medium's output if t.Failed(), then unloadHwsim(t).
+// Create loads an empty simulator, starts the medium with n radios and
+// waits for their interfaces.
 func (medium) Create(t *testing.T, n int) ([]Radio, func()) {
 	t.Helper()
-	t.Skip("TODO(lead): medium provider not wired yet (integration/radios_test.go: medium.Create)")
-	return nil, nil
+	bin, err := lookMedium()
+	if err != nil {
+		t.Skipf("hwsim-medium binary not found (set HWSIM_MEDIUM or put it on PATH): %v", err)
+	}
+	unloadHwsim(t)
+	mustRun(t, "modprobe", "mac80211_hwsim", "radios=0")
+	sock := filepath.Join(t.TempDir(), "control.sock")
+	d := startDaemon(t, t.TempDir(), "hwsim-medium", bin, "--radios", strconv.Itoa(n), "--control", sock, "--log-level", "debug")
+	stop := func() {
+		d.Stop()
+		if t.Failed() {
+			t.Logf("hwsim-medium log (tail):\n%s", tail(d.Log(), 80))
+		}
+		unloadHwsim(t)
+	}
+	var radios []Radio
+	ok, detail := poll(startTimeout, func() (bool, string) {
+		if d.Exited() {
+			return true, "exited"
+		}
+		radios = radios[:0]
+		for k := range n {
+			iface := "vw" + strconv.Itoa(k)
+			addr, err := os.ReadFile("/sys/class/net/" + iface + "/address")
+			if err != nil {
+				return false, iface + " missing"
+			}
+			radios = append(radios, Radio{Index: k, Iface: iface, Phy: "vw_phy" + strconv.Itoa(k), MAC: strings.TrimSpace(string(addr))})
+		}
+		return true, ""
+	})
+	if !ok || d.Exited() {
+		stop()
+		t.Fatalf("hwsim-medium did not bring up %d radios (%s); log:\n%s", n, detail, tail(d.Log(), 80))
+	}
+	for _, r := range radios {
+		want := fmt.Sprintf("00:76:77:3%d:00:00", r.Index)
+		if r.Index < 10 && r.MAC != want {
+			t.Errorf("%s has address %s, want %s", r.Iface, r.MAC, want)
+		}
+	}
+	activeMedium.Store(&mediumRun{daemon: d, socket: sock})
+	return radios, func() {
+		activeMedium.Store(nil)
+		stop()
+	}
 }
+
+// mediumRun is the medium a scenario runs on, for tests that ask it for
+// its counters.
+type mediumRun struct {
+	daemon *Daemon
+	socket string
+}
+
+// activeMedium is set while the medium provider's radios exist. Tests run
+// one at a time, so one slot is enough.
+var activeMedium atomic.Pointer[mediumRun]
 
 // lookMedium is the binary the medium provider should start.
 func lookMedium() (string, error) {
@@ -172,4 +223,51 @@ func lookMedium() (string, error) {
 	return exec.LookPath("hwsim-medium")
 }
 
-var _ = lookMedium
+// radios asks the running medium for its per-radio counters.
+func (m *mediumRun) radios(t *testing.T) []mediumpkg.RadioInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := control.Dial(ctx, m.socket)
+	if err != nil {
+		t.Fatalf("connect to the medium's control socket: %v", err)
+	}
+	defer c.Close()
+	radios, err := c.Radios(ctx)
+	if err != nil {
+		t.Fatalf("list the medium's radios: %v", err)
+	}
+	return radios
+}
+
+// assertCarried checks that the medium, not the kernel, carried frames in
+// both directions between the AP's radio and each station's: its link
+// counters grew and unicast frames were acknowledged.
+func (m *mediumRun) assertCarried(t *testing.T, ap string, stations ...string) {
+	t.Helper()
+	radios := m.radios(t)
+	byIface := map[string]mediumpkg.RadioInfo{}
+	for _, r := range radios {
+		byIface[r.Iface] = r
+	}
+	frames := func(from, to string) uint64 {
+		for _, l := range byIface[from].Links {
+			if l.To == to {
+				return l.Frames
+			}
+		}
+		return 0
+	}
+	for _, sta := range stations {
+		for _, pair := range [][2]string{{ap, sta}, {sta, ap}} {
+			if n := frames(pair[0], pair[1]); n == 0 {
+				t.Errorf("the medium carried no frames from %s to %s: %+v", pair[0], pair[1], radios)
+			} else {
+				t.Logf("medium carried %d frames %s -> %s", n, pair[0], pair[1])
+			}
+		}
+		if byIface[sta].Stats.Acked == 0 {
+			t.Errorf("no unicast frame from %s was acknowledged through the medium", sta)
+		}
+	}
+}

@@ -77,6 +77,9 @@ func TestWPA2TwoStations(t *testing.T) {
 		}
 		dump := ap.NS.MustExec(t, "iw", "dev", ap.Iface, "station", "dump")
 		t.Logf("iw dev %s station dump:\n%s", ap.Iface, dump)
+		if m := activeMedium.Load(); m != nil {
+			m.assertCarried(t, ap.Iface, sta1.Iface, sta2.Iface)
+		}
 	})
 }
 
