@@ -107,7 +107,7 @@ func (m *Medium) resolveDenyLocked() {
 		dst, err1 := m.findLocked(rule.Dst)
 		src, err2 := m.findLocked(rule.Src)
 		if err1 == nil && err2 == nil {
-			dst.denies[src.id] = true
+			dst.denies[src.ID] = true
 		}
 	}
 }
@@ -127,9 +127,9 @@ func (m *Medium) Block(tx, rx string, blocked bool) error {
 		return fmt.Errorf("block: %w", err)
 	}
 	if blocked {
-		m.blocks[[2]RadioID{t.id, r.id}] = true
+		m.blocks[[2]RadioID{t.ID, r.ID}] = true
 	} else {
-		delete(m.blocks, [2]RadioID{t.id, r.id})
+		delete(m.blocks, [2]RadioID{t.ID, r.ID})
 	}
 	return nil
 }

@@ -24,11 +24,30 @@ const DefaultSignal = -50
 // runs, so models can key state by them.
 type RadioID int
 
+// Peer identifies a radio to models: by the medium's ID on the per-frame
+// path, and by name or address where configuration names it.
+type Peer struct {
+	ID RadioID
+	// HW is the radio's hwsim address.
+	HW mac.Addr
+	// Name is the wiphy name; Iface the interface users know, if any.
+	Name, Iface string
+}
+
 // Model decides whether radio rx hears a frame that radio tx sends on freq,
 // and at what signal. It is called on the per-frame path with the medium's
 // lock held: it must be fast and must not call back into the Medium.
 type Model interface {
-	Hear(tx, rx RadioID, freq uint32) (signal int32, heard bool)
+	Hear(tx, rx *Peer, freq uint32) (signal int32, heard bool)
+}
+
+// LossModel is a Model that also loses frames. PER is the probability that
+// one try of an n-byte frame sent at rate index rate (as in the frame's
+// TX_INFO), received at signal, is lost. The medium walks each frame's
+// retry chain with it, as hardware would, and reports the tries used.
+type LossModel interface {
+	Model
+	PER(tx, rx *Peer, freq uint32, signal int32, rate int8, n int) float64
 }
 
 // FixedSignal is the default model: every radio hears every other at one
@@ -36,7 +55,7 @@ type Model interface {
 type FixedSignal int32
 
 // Hear implements Model.
-func (s FixedSignal) Hear(_, _ RadioID, _ uint32) (int32, bool) { return int32(s), true }
+func (s FixedSignal) Hear(_, _ *Peer, _ uint32) (int32, bool) { return int32(s), true }
 
 // RadioConfig describes a radio the medium should know by name before it
 // transmits (radios it creates, or found at start-up).
@@ -89,10 +108,7 @@ type Medium struct {
 
 // radio is the medium's view of one hwsim radio.
 type radio struct {
-	id     RadioID
-	name   string
-	iface  string
-	hw     mac.Addr
+	Peer
 	refs   map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
 	freq   uint32           // channel of its last transmission
 	stats  RadioStats
@@ -132,13 +148,13 @@ func (m *Medium) AddRadio(c RadioConfig) RadioID {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.radioLocked(c.HWAddr)
-	r.name, r.iface = c.Name, c.Iface
+	r.Name, r.Iface = c.Name, c.Iface
 	for _, a := range c.Addrs {
 		r.refs[a]++
 		m.byAddr[a] = r
 	}
 	m.byAddr[c.HWAddr] = r
-	return r.id
+	return r.ID
 }
 
 // RemoveRadio forgets a radio (it was deleted). It reports whether the
@@ -147,7 +163,7 @@ func (m *Medium) RemoveRadio(name string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range m.radios {
-		if r != nil && r.name == name {
+		if r != nil && r.Name == name {
 			m.removeLocked(r)
 			return true
 		}
@@ -156,13 +172,13 @@ func (m *Medium) RemoveRadio(name string) bool {
 }
 
 func (m *Medium) removeLocked(r *radio) {
-	delete(m.byHW, r.hw)
+	delete(m.byHW, r.HW)
 	for a, owner := range m.byAddr {
 		if owner == r {
 			delete(m.byAddr, a)
 		}
 	}
-	m.radios[r.id] = nil
+	m.radios[r.ID] = nil
 	m.resolveDenyLocked()
 }
 
@@ -172,10 +188,10 @@ func (m *Medium) radioLocked(hw mac.Addr) *radio {
 	if r := m.byHW[hw]; r != nil {
 		return r
 	}
-	r := &radio{id: RadioID(len(m.radios)), name: hw.String(), hw: hw, refs: map[mac.Addr]int{}}
+	r := &radio{Peer: Peer{ID: RadioID(len(m.radios)), Name: hw.String(), HW: hw}, refs: map[mac.Addr]int{}}
 	if m.nameOf != nil {
 		if n := m.nameOf(hw); n != "" {
-			r.name = n
+			r.Name = n
 		}
 	}
 	m.radios = append(m.radios, r)
@@ -187,7 +203,7 @@ func (m *Medium) radioLocked(hw mac.Addr) *radio {
 		}
 	}
 	m.resolveDenyLocked()
-	m.log.Debug("radio appeared", "radio", r.name, "hwaddr", hw)
+	m.log.Debug("radio appeared", "radio", r.Name, "hwaddr", hw)
 	return r
 }
 
@@ -239,7 +255,7 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
 		r := m.radioLocked(ev.Radio)
 		r.refs[ev.Addr]++
 		m.byAddr[ev.Addr] = r
-		m.log.Debug("address added", "radio", r.name, "addr", ev.Addr)
+		m.log.Debug("address added", "radio", r.Name, "addr", ev.Addr)
 	case hwsim.EventDelMAC:
 		r := m.byHW[ev.Radio]
 		if r == nil {
@@ -250,11 +266,11 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
 		// end, and must survive that.
 		if r.refs[ev.Addr]--; r.refs[ev.Addr] <= 0 {
 			delete(r.refs, ev.Addr)
-			if m.byAddr[ev.Addr] == r && ev.Addr != r.hw {
+			if m.byAddr[ev.Addr] == r && ev.Addr != r.HW {
 				delete(m.byAddr, ev.Addr)
 			}
 		}
-		m.log.Debug("address removed", "radio", r.name, "addr", ev.Addr)
+		m.log.Debug("address removed", "radio", r.Name, "addr", ev.Addr)
 	}
 	return nil
 }
@@ -274,7 +290,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 		// Not a frame anyone can receive; complete it so the radio's
 		// queue does not stall.
 		m.stats.Malformed++
-		m.log.Debug("unparsable frame", "radio", tx.name, "err", err)
+		m.log.Debug("unparsable frame", "radio", tx.Name, "err", err)
 		failRates(&st.Rates)
 		return m.statusLocked(conn, tx, st)
 	}
@@ -307,24 +323,24 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 		if rx == nil || rx == tx {
 			continue
 		}
-		link := &tx.links[rx.id]
-		if m.blocks[[2]RadioID{tx.id, rx.id}] || (src != nil && rx.denies[src.id]) {
+		link := &tx.links[rx.ID]
+		if m.blocks[[2]RadioID{tx.ID, rx.ID}] || (src != nil && rx.denies[src.ID]) {
 			link.Blocked++
 			continue
 		}
-		signal, heard := m.model.Hear(tx.id, rx.id, f.Freq)
+		signal, heard := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
 		if !heard {
 			link.Lost++
 			continue
 		}
-		d.Receiver, d.Signal = rx.hw, signal
+		d.Receiver, d.Signal = rx.HW, signal
 		if ibss {
 			// Seen from rx's clock; Deliver copies, so rewriting the
 			// shared bytes per receiver is safe.
 			mac.SetTimestamp(f.Data, tsf+tsfOffset(tx)-tsfOffset(rx))
 		}
 		if err := conn.Deliver(d); err != nil {
-			return fmt.Errorf("deliver to %s: %w", rx.name, err)
+			return fmt.Errorf("deliver to %s: %w", rx.Name, err)
 		}
 		link.Frames++
 		link.Bytes += uint64(len(f.Data))
@@ -358,7 +374,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 // delay here.
 const tsfStep = 1_000_000 // µs
 
-func tsfOffset(r *radio) uint64 { return uint64(r.id) * tsfStep }
+func tsfOffset(r *radio) uint64 { return uint64(r.ID) * tsfStep }
 
 // ibssBeaconLocked recognises IBSS beacons and probe responses, whose
 // timestamps the per-radio clocks apply to, and returns their timestamp.
@@ -384,7 +400,7 @@ func (m *Medium) ibssBeaconLocked(tx *radio, h *mac.Header, frame []byte) (uint6
 
 func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) error {
 	if err := conn.Status(st); err != nil {
-		return fmt.Errorf("report TX status to %s: %w", tx.name, err)
+		return fmt.Errorf("report TX status to %s: %w", tx.Name, err)
 	}
 	return nil
 }
@@ -414,7 +430,7 @@ var ErrUnknownRadio = errors.New("no such radio")
 // findLocked finds a radio by interface name, wiphy name or address.
 func (m *Medium) findLocked(name string) (*radio, error) {
 	for _, r := range m.radios {
-		if r != nil && (r.iface == name || r.name == name) {
+		if r != nil && (r.Iface == name || r.Name == name) {
 			return r, nil
 		}
 	}

@@ -270,11 +270,11 @@ func TestRemoveRadio(t *testing.T) {
 // deafModel hears nothing between one pair and reports a per-link signal.
 type deafModel struct{ deaf [2]RadioID }
 
-func (d deafModel) Hear(tx, rx RadioID, _ uint32) (int32, bool) {
-	if [2]RadioID{tx, rx} == d.deaf {
+func (d deafModel) Hear(tx, rx *Peer, _ uint32) (int32, bool) {
+	if [2]RadioID{tx.ID, rx.ID} == d.deaf {
 		return 0, false
 	}
-	return -40 - 10*int32(rx), true
+	return -40 - 10*int32(rx.ID), true
 }
 
 func TestModelDecidesSignalAndReach(t *testing.T) {

@@ -86,7 +86,7 @@ func (m *Medium) Radios() []RadioInfo {
 		if r == nil {
 			continue
 		}
-		ri := RadioInfo{ID: r.id, Name: r.name, Iface: r.iface, HWAddr: r.hw, Freq: r.freq, Stats: r.stats}
+		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Stats: r.stats}
 		for a, owner := range m.byAddr {
 			if owner == r {
 				ri.Addrs = append(ri.Addrs, a)
@@ -104,8 +104,8 @@ func (m *Medium) Radios() []RadioInfo {
 }
 
 func (r *radio) displayName() string {
-	if r.iface != "" {
-		return r.iface
+	if r.Iface != "" {
+		return r.Iface
 	}
-	return r.name
+	return r.Name
 }

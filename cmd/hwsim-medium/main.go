@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
 
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
@@ -244,7 +245,14 @@ func deleteRadios(c *hwsim.Client, ids []uint32, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, id := range ids {
-		if err := c.DelRadio(ctx, id); err != nil {
+		err := c.DelRadio(ctx, id)
+		switch {
+		case errors.Is(err, unix.ENODEV):
+			// Moved to another network namespace, where DEL_RADIO from
+			// here cannot reach it; destroy-on-close removes it when our
+			// socket closes.
+			log.Debug("radio is in another network namespace; the kernel removes it as we close", "id", id)
+		case err != nil:
 			log.Warn("could not remove radio", "id", id, "err", err)
 		}
 	}
