@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -79,6 +80,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock, for uptime; nil means time.Now.
 	Now func() time.Time
+	// Rand drives the loss model's draws; nil seeds one from the time.
+	Rand *rand.Rand
 	// RadioName names a radio that transmits before anyone announced it
 	// (radios other tools created); "" keeps its address as its name.
 	RadioName func(hw mac.Addr) string
@@ -89,6 +92,8 @@ type Config struct {
 type Medium struct {
 	mu     sync.Mutex
 	model  Model
+	loss   LossModel // model, when it also loses frames
+	rand   *rand.Rand
 	log    *slog.Logger
 	now    func() time.Time
 	nameOf func(mac.Addr) string
@@ -131,6 +136,11 @@ func New(cfg Config) *Medium {
 	}
 	if m.model == nil {
 		m.model = FixedSignal(DefaultSignal)
+	}
+	m.loss, _ = m.model.(LossModel)
+	m.rand = cfg.Rand
+	if m.rand == nil {
+		m.rand = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6877736d))
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -312,12 +322,11 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 		dst = m.byAddr[h.Addr1]
 	}
 	acked := false
-	rxRate := uint32(0)
-	if f.Rates[0].Idx >= 0 {
-		rxRate = uint32(f.Rates[0].Idx)
-	}
+	// tries is the retry chain as the destination saw it: with a loss
+	// model, the tries used until one got through.
+	tries := f.Rates
 	d := &m.delivery
-	*d = hwsim.Delivery{Data: f.Data, RxRate: rxRate, Freq: f.Freq}
+	*d = hwsim.Delivery{Data: f.Data, Freq: f.Freq}
 	tsf, ibss := m.ibssBeaconLocked(tx, &h, f.Data)
 	for _, rx := range m.radios {
 		if rx == nil || rx == tx {
@@ -329,11 +338,20 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 			continue
 		}
 		signal, heard := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
+		rate := firstRate(&f.Rates)
+		if heard && m.loss != nil {
+			if rx == dst {
+				rate, heard = m.walkRetries(tx, rx, f, signal, &tries)
+			} else {
+				// Others overhear the first try only.
+				heard = !m.lost(tx, rx, f, signal, rate)
+			}
+		}
 		if !heard {
 			link.Lost++
 			continue
 		}
-		d.Receiver, d.Signal = rx.HW, signal
+		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(rate)
 		if ibss {
 			// Seen from rx's clock; Deliver copies, so rewriting the
 			// shared bytes per receiver is safe.
@@ -358,12 +376,50 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 	case acked:
 		st.Flags |= hwsim.TxStatAck
 		tx.stats.Acked++
-		firstRateOnly(&st.Rates)
+		if m.loss != nil {
+			st.Rates = tries
+		} else {
+			firstRateOnly(&st.Rates)
+		}
 	default:
 		tx.stats.NotAcked++
 		failRates(&st.Rates)
 	}
 	return m.statusLocked(conn, tx, st)
+}
+
+// firstRate is the rate index of the first try (0 if the chain is empty).
+func firstRate(r *[hwsim.MaxTxRates]hwsim.TxRate) int8 {
+	return max(r[0].Idx, 0)
+}
+
+// lost draws whether one try at rate is lost under the loss model.
+func (m *Medium) lost(tx, rx *radio, f *hwsim.Frame, signal int32, rate int8) bool {
+	per := m.loss.PER(&tx.Peer, &rx.Peer, f.Freq, signal, rate, len(f.Data))
+	return per > 0 && m.rand.Float64() < per
+}
+
+// walkRetries tries a unicast frame at each rate of its retry chain as
+// often as the chain says, as hardware does, until one try gets through.
+// It returns the rate that succeeded and whether one did, and leaves in
+// tries the chain as used (the last entry cut at the successful try), which
+// becomes the TX status that mac80211's rate control learns from.
+func (m *Medium) walkRetries(tx, rx *radio, f *hwsim.Frame, signal int32, tries *[hwsim.MaxTxRates]hwsim.TxRate) (int8, bool) {
+	for i, r := range f.Rates {
+		if r.Idx < 0 {
+			break
+		}
+		for c := uint8(1); c <= r.Count; c++ {
+			if !m.lost(tx, rx, f, signal, r.Idx) {
+				tries[i].Count = c
+				for j := i + 1; j < len(tries); j++ {
+					tries[j] = hwsim.TxRate{Idx: -1}
+				}
+				return r.Idx, true
+			}
+		}
+	}
+	return firstRate(&f.Rates), false
 }
 
 // tsfStep separates the clocks of two radios. hwsim gives every radio the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -401,4 +402,79 @@ func TestSetDenylistReplacesAllOrNothing(t *testing.T) {
 	// The replaced rule no longer applies on the frame path.
 	b := r.step(t, frameEvent(vw(0), apToSTA(vw(0), vw(2), vw(1)), 1))
 	assert.ElementsMatch(t, []mac.Addr{vw(1), vw(2)}, receivers(b))
+}
+
+// rateLoss loses every try at the rates in lose, and frames to overhearers
+// with probability overhear.
+type rateLoss struct {
+	lose     map[int8]bool
+	overhear float64
+}
+
+func (rateLoss) Hear(_, _ *Peer, _ uint32) (int32, bool) { return -60, true }
+func (l rateLoss) PER(_, rx *Peer, _ uint32, _ int32, rate int8, _ int) float64 {
+	if rx.ID != 1 {
+		return l.overhear
+	}
+	if l.lose[rate] {
+		return 1
+	}
+	return 0
+}
+
+func TestLossModelWalksTheRetryChain(t *testing.T) {
+	unicast := frame(fcAuth, 0, vw(1), vw(0), vw(1))
+	for _, tc := range []struct {
+		name      string
+		lose      map[int8]bool
+		overhear  float64
+		want      []mac.Addr
+		wantRate  uint32
+		wantAck   bool
+		wantRates [hwsim.MaxTxRates]hwsim.TxRate
+	}{
+		{
+			name: "first try gets through", lose: nil, want: []mac.Addr{vw(1), vw(2)}, wantRate: 3, wantAck: true,
+			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 3, Count: 1}, {Idx: -1}, {Idx: -1}, {Idx: -1}},
+		},
+		{
+			name: "falls back to a lower rate", lose: map[int8]bool{3: true}, want: []mac.Addr{vw(1), vw(2)}, wantRate: 1, wantAck: true,
+			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 3, Count: 2}, {Idx: 1, Count: 1}, {Idx: -1}, {Idx: -1}},
+		},
+		{
+			name: "every try lost", lose: map[int8]bool{3: true, 1: true, 0: true}, overhear: 1, want: nil, wantAck: false,
+			wantRates: chain,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, 3, Config{Model: rateLoss{lose: tc.lose, overhear: tc.overhear}})
+			b := r.step(t, frameEvent(vw(0), unicast, 1))
+			assert.ElementsMatch(t, tc.want, receivers(b))
+			for _, d := range b.Deliveries {
+				if d.Receiver == vw(1) {
+					assert.Equal(t, tc.wantRate, d.RxRate)
+				}
+			}
+			assert.Equal(t, tc.wantAck, b.Statuses[0].Flags&hwsim.TxStatAck != 0)
+			assert.Equal(t, tc.wantRates, b.Statuses[0].Rates)
+		})
+	}
+}
+
+func TestLossModelDrawsAreSeeded(t *testing.T) {
+	// Overhearers lose half the frames; the seeded source makes the count
+	// repeatable and near half.
+	count := func() int {
+		r := newRig(t, 3, Config{Model: rateLoss{overhear: 0.5}, Rand: rand.New(rand.NewPCG(1, 2))})
+		n := 0
+		for i := range 400 {
+			b := r.step(t, frameEvent(vw(0), beacon(vw(0)), uint64(i)))
+			n += len(b.Deliveries)
+		}
+		return n
+	}
+	a, b := count(), count()
+	assert.Equal(t, a, b)
+	// 400 to vw1 (never lost) + about 200 of 400 to vw2.
+	assert.InDelta(t, 600, a, 40)
 }
