@@ -459,18 +459,29 @@ func (t *tool) seedClear(ctx context.Context) error {
 	return nil
 }
 
-func (t *tool) radios(ctx context.Context) error {
-	if _, err := t.connect(ctx); err != nil {
-		return err
+// connectRadios connects and lists the radios (an empty list, never nil,
+// so JSON shows []).
+func (t *tool) connectRadios(ctx context.Context) (control.Status, []medium.RadioInfo, error) {
+	st, err := t.connect(ctx)
+	if err != nil {
+		return st, nil, err
 	}
 	radios, err := t.c.Radios(ctx)
 	if err != nil {
-		return fmt.Errorf("listing radios: %w", err)
+		return st, nil, fmt.Errorf("listing radios: %w", err)
+	}
+	if radios == nil {
+		radios = []medium.RadioInfo{}
+	}
+	return st, radios, nil
+}
+
+func (t *tool) radios(ctx context.Context) error {
+	_, radios, err := t.connectRadios(ctx)
+	if err != nil {
+		return err
 	}
 	if t.o.json {
-		if radios == nil {
-			radios = []medium.RadioInfo{}
-		}
 		return t.printJSON(control.RadiosResult{Radios: radios})
 	}
 	if len(radios) == 0 {
@@ -486,18 +497,11 @@ func (t *tool) radios(ctx context.Context) error {
 }
 
 func (t *tool) stats(ctx context.Context) error {
-	st, err := t.connect(ctx)
+	st, radios, err := t.connectRadios(ctx)
 	if err != nil {
 		return err
 	}
-	radios, err := t.c.Radios(ctx)
-	if err != nil {
-		return fmt.Errorf("listing radios: %w", err)
-	}
 	if t.o.json {
-		if radios == nil {
-			radios = []medium.RadioInfo{}
-		}
 		return t.printJSON(map[string]any{"status": st, "radios": radios})
 	}
 	w := tabwriter.NewWriter(t.stdout, 0, 0, 2, ' ', 0)
