@@ -159,6 +159,11 @@ func (m *Medium) AddRadio(c RadioConfig) RadioID {
 	defer m.mu.Unlock()
 	r := m.radioLocked(c.HWAddr)
 	r.Name, r.Iface = c.Name, c.Iface
+	// Models that name radios in their configuration learn them now, so
+	// live changes can name a radio before it transmits.
+	if l, ok := m.model.(interface{ Learn(Peer) }); ok {
+		l.Learn(r.Peer)
+	}
 	for _, a := range c.Addrs {
 		r.refs[a]++
 		m.byAddr[a] = r

@@ -26,6 +26,7 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 const usage = `Usage: hwsim-medium [flags]
@@ -48,6 +49,7 @@ type options struct {
 	radios   int
 	logLevel slog.Level
 	control  string
+	config   string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -60,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	fs.IntVar(&o.radios, "radios", 0, "number of radios to create (vw0..vwN-1); 0 serves existing radios only")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.config, "c", "", "link model configuration: our YAML (.yaml/.yml) or wmediumd's .cfg (see docs/models.md); default: every radio hears every other at -50 dBm")
 	fs.StringVar(&o.control, "control", control.DefaultPath, "path of the control socket that vwifi-tool talks to (root only); \"\" disables it")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -95,6 +98,15 @@ func main() {
 }
 
 func run(ctx context.Context, o options, log *slog.Logger) error {
+	// Bad input is reported before anything touches the kernel.
+	mcfg := medium.Config{Logger: log}
+	if o.config != "" {
+		mdl, err := loadModel(o.config, log)
+		if err != nil {
+			return err
+		}
+		mcfg.Model = mdl
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("must run as root (creating radios and registering as the medium need CAP_NET_ADMIN): try sudo hwsim-medium")
 	}
@@ -131,7 +143,8 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	m := medium.New(medium.Config{Logger: log, RadioName: names.lookup})
+	mcfg.RadioName = names.lookup
+	m := medium.New(mcfg)
 
 	nl, err := hwsim.DialNL80211(ctx)
 	if err != nil {
@@ -165,6 +178,23 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	ss := sock.Stats()
 	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "uptime", st.Uptime.Round(time.Second))
 	return err
+}
+
+// loadModel reads a link-model configuration file.
+func loadModel(path string, log *slog.Logger) (*model.Model, error) {
+	cfg, err := model.LoadConfig(path)
+	if err != nil {
+		return nil, fmt.Errorf("link model: %w", err)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("link model: "+w, "file", path)
+	}
+	mdl, err := model.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("link model %s: %w", path, err)
+	}
+	log.Info("link model loaded", "file", path)
+	return mdl, nil
 }
 
 // dialLoading connects to mac80211_hwsim, loading the module with no radios
