@@ -8,6 +8,8 @@ VM       := $(CACHE)/hwsim-vm
 VMFLAGS  ?=
 # Extra flags for the integration test binary (e.g. TESTFLAGS="-test.run WPA2 -test.count=3").
 TESTFLAGS ?=
+# Extra flags for the test binary in `make bench` (e.g. BENCHFLAGS="-test.bench BenchmarkAir").
+BENCHFLAGS ?=
 
 .PHONY: help build unit vm-deps vm-tool integration test demo vm bench
 
@@ -19,7 +21,8 @@ help:
 	@echo "make test         unit + integration"
 	@echo "make demo         run integration/vm/demo.sh (the vwifi walkthrough) in the VM"
 	@echo "make vm           interactive shell in the VM"
-	@echo "make bench        (not yet implemented)"
+	@echo "make bench        Go micro-benchmarks on the host, then BenchmarkAir/BenchmarkScale in one VM boot"
+	@echo "                  (results: $(CACHE)/bench.json, $(CACHE)/microbench.txt; docs/benchmarks.md)"
 
 build:
 	@mkdir -p bin
@@ -48,5 +51,12 @@ demo: build vm-deps vm-tool
 vm: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) shell
 
-bench:
-	@echo "bench: not yet implemented" >&2; exit 2
+# Micro-benchmarks first (seconds), saved and printed; then one VM boot runs
+# every configuration of the air scenario in alternating rounds and the
+# scale scenario (VMFLAGS="-timeout 60m" to change the 45m default).
+bench: build vm-deps vm-tool
+	@echo "==== Go micro-benchmarks (host): go test -run '^$$' -bench . -benchmem ./medium/ ./hwsim/ ./mac/ ===="
+	@$(GO) test -run '^$$' -bench . -benchmem ./medium/ ./hwsim/ ./mac/ >$(CACHE)/microbench.txt 2>&1; \
+		s=$$?; cat $(CACHE)/microbench.txt; exit $$s
+	@echo "==== VM benchmarks ===="
+	$(VM) $(VMFLAGS) bench -- $(BENCHFLAGS)

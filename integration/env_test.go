@@ -36,7 +36,7 @@ const (
 var requiredTools = []string{"ip", "iw", "hostapd", "wpa_supplicant", "wpa_cli", "ping", "modprobe"}
 
 // requireEnv skips the test unless it runs as root with the needed tools.
-func requireEnv(t *testing.T) {
+func requireEnv(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("integration tests need root (netns, module loading, raw sockets): " +
@@ -60,7 +60,7 @@ func run(name string, args ...string) (string, error) {
 	return string(out), nil
 }
 
-func mustRun(t *testing.T, name string, args ...string) string {
+func mustRun(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	out, err := run(name, args...)
 	if err != nil {
@@ -71,7 +71,7 @@ func mustRun(t *testing.T, name string, args ...string) string {
 
 // waitFor polls cond every 200ms until it returns true or the timeout
 // expires; then the test fails with desc and the last detail cond returned.
-func waitFor(t *testing.T, timeout time.Duration, desc string, cond func() (bool, string)) {
+func waitFor(t testing.TB, timeout time.Duration, desc string, cond func() (bool, string)) {
 	t.Helper()
 	if ok, detail := poll(timeout, cond); !ok {
 		t.Fatalf("timed out after %s waiting for %s; last state:\n%s", timeout, desc, detail)
@@ -102,7 +102,7 @@ func (n *Netns) Exec(args ...string) (string, error) {
 	return run("ip", append([]string{"netns", "exec", n.Name}, args...)...)
 }
 
-func (n *Netns) MustExec(t *testing.T, args ...string) string {
+func (n *Netns) MustExec(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := n.Exec(args...)
 	if err != nil {
@@ -155,7 +155,7 @@ func (d *Daemon) Stop() {
 // on failure it first dumps diagnostics, then stops daemons, deletes
 // namespaces and finally removes the radios.
 type Testbed struct {
-	t        *testing.T
+	t        testing.TB
 	Provider Provider
 	Radios   []Radio
 	dir      string
@@ -168,7 +168,7 @@ type Testbed struct {
 }
 
 // NewTestbed creates n radios with the provider and registers cleanup.
-func NewTestbed(t *testing.T, p Provider, n int) *Testbed {
+func NewTestbed(t testing.TB, p Provider, n int) *Testbed {
 	t.Helper()
 	requireEnv(t)
 	tb := &Testbed{t: t, Provider: p, dir: t.TempDir()}
@@ -287,7 +287,7 @@ func (a *Actor) Start(name string, args ...string) *Daemon {
 
 // startDaemon runs args in its own process group with output to
 // dir/<name>.log. The caller stops it.
-func startDaemon(t *testing.T, dir, name string, args ...string) *Daemon {
+func startDaemon(t testing.TB, dir, name string, args ...string) *Daemon {
 	t.Helper()
 	logPath := filepath.Join(dir, name+".log")
 	f, err := os.Create(logPath)
@@ -316,7 +316,7 @@ type APConfig struct {
 
 var SeedAP = APConfig{SSID: "test", Passphrase: "12345678", Channel: 6}
 
-func wheelGroup(t *testing.T) string {
+func wheelGroup(t testing.TB) string {
 	if _, err := user.LookupGroup("wheel"); err == nil {
 		return "wheel"
 	}
@@ -424,7 +424,7 @@ func (s *Station) State() string {
 }
 
 // WaitCompleted waits for wpa_state=COMPLETED.
-func (s *Station) WaitCompleted(t *testing.T) {
+func (s *Station) WaitCompleted(t testing.TB) {
 	t.Helper()
 	start := time.Now()
 	waitFor(t, connectTimeout, s.a.Iface+" wpa_state=COMPLETED", func() (bool, string) {
@@ -439,7 +439,7 @@ func (s *Station) WaitCompleted(t *testing.T) {
 
 // Ping pings dst from the actor: first it waits (bounded) until one echo
 // gets through (ARP, warm-up), then requires 0% loss over count pings.
-func (a *Actor) Ping(t *testing.T, dst string, count int) string {
+func (a *Actor) Ping(t testing.TB, dst string, count int) string {
 	t.Helper()
 	waitFor(t, pingTimeout, fmt.Sprintf("first ping %s -> %s", a.Iface, dst), func() (bool, string) {
 		out, err := a.NS.Exec("ping", "-c", "1", "-W", "2", dst)

@@ -34,7 +34,7 @@ type Provider interface {
 	// Create brings up n radios and returns them with a teardown function
 	// (called by the Testbed after daemons and namespaces are gone). It
 	// calls t.Skip if the provider is not available here.
-	Create(t *testing.T, n int) ([]Radio, func())
+	Create(t testing.TB, n int) ([]Radio, func())
 }
 
 // providers lists the providers scenarios run against; HWSIM_PROVIDERS
@@ -69,7 +69,7 @@ type kernelDirect struct{}
 
 func (kernelDirect) Name() string { return "kernel-direct" }
 
-func (kernelDirect) Create(t *testing.T, n int) ([]Radio, func()) {
+func (kernelDirect) Create(t testing.TB, n int) ([]Radio, func()) {
 	t.Helper()
 	if out, err := run("modprobe", "-n", "mac80211_hwsim"); err != nil {
 		t.Skipf("mac80211_hwsim is not available on this kernel: %v %s", err, out)
@@ -90,7 +90,7 @@ func (kernelDirect) Create(t *testing.T, n int) ([]Radio, func()) {
 
 // unloadHwsim removes the module, retrying while namespace teardown (which
 // is asynchronous) still holds references.
-func unloadHwsim(t *testing.T) {
+func unloadHwsim(t testing.TB) {
 	t.Helper()
 	if _, err := os.Stat("/sys/module/mac80211_hwsim"); err != nil {
 		return
@@ -148,13 +148,17 @@ func hwsimRadios() ([]Radio, error) {
 //	$HWSIM_MEDIUM --radios N    (binary from env HWSIM_MEDIUM, else PATH)
 //
 // which creates interfaces vwK on wiphys vw_phyK with MAC 00:76:77:3K:00:00.
-type medium struct{}
+type medium struct {
+	// args are extra command-line flags for hwsim-medium (benchmark
+	// configurations such as a propagation model); nil for the tests.
+	args []string
+}
 
 func (medium) Name() string { return "medium" }
 
 // Create loads an empty simulator, starts the medium with n radios and
 // waits for their interfaces.
-func (medium) Create(t *testing.T, n int) ([]Radio, func()) {
+func (m medium) Create(t testing.TB, n int) ([]Radio, func()) {
 	t.Helper()
 	bin, err := lookMedium()
 	if err != nil {
@@ -162,9 +166,17 @@ func (medium) Create(t *testing.T, n int) ([]Radio, func()) {
 	}
 	unloadHwsim(t)
 	mustRun(t, "modprobe", "mac80211_hwsim", "radios=0")
-	sock := filepath.Join(t.TempDir(), "control.sock")
-	d := startDaemon(t, t.TempDir(), "hwsim-medium", bin, "--radios", strconv.Itoa(n), "--control", sock, "--log-level", "debug")
+	// Not t.TempDir: that is removed before the testbed's cleanup, which
+	// still needs the medium's log.
+	dir, err := os.MkdirTemp("", "hwsim-medium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "control.sock")
+	args := append([]string{bin, "--radios", strconv.Itoa(n), "--control", sock, "--log-level", "debug"}, m.args...)
+	d := startDaemon(t, dir, "hwsim-medium", args...)
 	stop := func() {
+		defer os.RemoveAll(dir)
 		d.Stop()
 		if t.Failed() {
 			t.Logf("hwsim-medium log (tail):\n%s", tail(d.Log(), 80))
@@ -224,7 +236,7 @@ func lookMedium() (string, error) {
 }
 
 // radios asks the running medium for its per-radio counters.
-func (m *mediumRun) radios(t *testing.T) []mediumpkg.RadioInfo {
+func (m *mediumRun) radios(t testing.TB) []mediumpkg.RadioInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

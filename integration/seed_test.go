@@ -214,22 +214,23 @@ echo $vw%[1]d_phy`, k)
 	if loss := sta1.pingLoss(4, "10.0.0.3"); loss != "100% packet loss" {
 		t.Errorf("ns1 -> 10.0.0.3 with vw2 denying vw1: %s, want 100%% packet loss", loss)
 	}
-	// Only frames that vw1 originated and vw2 would receive are withheld.
+	// Only frames that vw1 originated are withheld, and only from vw2:
+	// the AP's relays, and vw1's own frames that vw2 would overhear.
 	sta1.Ping(t, "10.0.0.1", 3)
 	sta2.Ping(t, "10.0.0.1", 3)
-	var blocked uint64
+	var relayed uint64
 	for _, r := range m.radios(t) {
 		for _, l := range r.Links {
-			if l.Blocked > 0 && !(r.Iface == "vw0" && l.To == "vw2") {
-				t.Errorf("link %s -> %s withheld %d frames; only vw0 -> vw2 (relaying vw1) should", r.Iface, l.To, l.Blocked)
+			if l.Blocked > 0 && l.To != "vw2" {
+				t.Errorf("link %s -> %s withheld %d frames; only frames to vw2 should be", r.Iface, l.To, l.Blocked)
 			}
 			if r.Iface == "vw0" && l.To == "vw2" {
-				blocked = l.Blocked
+				relayed = l.Blocked
 			}
 		}
 	}
-	if blocked == 0 {
-		t.Error("the medium withheld nothing on vw0 -> vw2 although vw2 denies vw1")
+	if relayed == 0 {
+		t.Error("the medium withheld nothing the AP relayed to vw2 although vw2 denies vw1")
 	}
 	out, _ = vwifiTool(t, m, "-c")
 	wantLines(t, "vwifi-tool -c", out, "vwifi status : live", "Unset denylist for vwifi...",
@@ -276,19 +277,35 @@ echo $vw%[1]d_phy`, k)
 	ibss3.Ping(t, "10.0.0.5", 3)
 	leave()
 
-	// Independent BSS, option 2: WPA-RSN with wpa_supplicant, both nodes
-	// started together (the per-radio clocks make their cells merge).
+	// Independent BSS, option 2: WPA-RSN with wpa_supplicant. vw4 starts
+	// once vw3's cell exists: with both started at once the cells do merge
+	// (per-radio clocks), but wpa_supplicant's IBSS-RSN handshakes then
+	// race more often (see the issue notes).
+	var rsn []*Daemon
 	for _, a := range []*Actor{ibss3, ibss4} {
 		ctrl := tb.dir + "/wpa-ibss-" + a.Iface
 		path := tb.dir + "/wpa_supplicant_ibss-" + a.Iface + ".conf"
 		if err := os.WriteFile(path, []byte(fmt.Sprintf(seedIBSSConf, ctrl)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		a.Start("wpa_supplicant-ibss-"+a.Iface, "wpa_supplicant", "-i", a.Iface, "-c", path, "-d", "-t")
-	}
-	for _, a := range []*Actor{ibss3, ibss4} {
+		rsn = append(rsn, a.Start("wpa_supplicant-ibss-"+a.Iface, "wpa_supplicant", "-i", a.Iface, "-c", path, "-d", "-t"))
 		t.Logf("$ iw dev %s info\n%s", a.Iface, a.waitInfo(t, "in ibss1 (WPA-RSN)", inIBSS1))
 	}
+	// Each IBSS-RSN peer is authenticator and supplicant at once, and
+	// wpa_supplicant redoes a handshake when the peer's Authentication
+	// reply is late, reinstalling keys (and losing a frame) meanwhile. Wait
+	// until both have completed handshakes and none followed for 5 s.
+	handshakes := func() (int, int) {
+		return strings.Count(rsn[0].Log(), "EAPOL-4WAY-HS-COMPLETED"), strings.Count(rsn[1].Log(), "EAPOL-4WAY-HS-COMPLETED")
+	}
+	last, changed := [2]int{}, time.Now()
+	waitFor(t, 2*connectTimeout, "IBSS-RSN handshakes to settle", func() (bool, string) {
+		a, b := handshakes()
+		if [2]int{a, b} != last {
+			last, changed = [2]int{a, b}, time.Now()
+		}
+		return a > 0 && b > 0 && time.Since(changed) >= 5*time.Second, fmt.Sprintf("handshakes completed: vw3 %d, vw4 %d", a, b)
+	})
 	ibss3.Ping(t, "10.0.0.5", 3)
 
 	// Stopping the medium removes every radio, wherever it is.

@@ -5,6 +5,7 @@
 //	go run ./integration/vm [flags] test [-- test binary args]   run the integration tests
 //	go run ./integration/vm [flags] demo                        run integration/vm/demo.sh
 //	go run ./integration/vm [flags] shell                       interactive bash in the VM
+//	go run ./integration/vm [flags] bench [-- test binary args]  run the benchmarks (BenchmarkAir, BenchmarkScale)
 //	go run ./integration/vm [flags] initramfs                   only build the initramfs
 //
 // The exit status is the status of the command run inside the VM; a VM that
@@ -67,8 +68,10 @@ func main() {
 	smp := flag.Int("smp", 2, "VM CPUs")
 	radios := flag.Int("radios", 0, "shell mode: load mac80211_hwsim with this many radios before the prompt (0: do not load)")
 	demoScript := flag.String("demo", filepath.Join(root, "integration", "vm", "demo.sh"), "demo script run in demo mode")
+	benchRE := flag.String("bench", "^Benchmark(Air|Scale)$", "bench mode: -test.bench pattern")
+	benchOut := flag.String("bench-out", "", "bench mode: where to save the results as JSON (default <cache>/bench.json)")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: go run ./integration/vm [flags] test|demo|shell|initramfs [-- args passed to the test binary]\n")
+		fmt.Fprintf(os.Stderr, "usage: go run ./integration/vm [flags] test|demo|shell|bench|initramfs [-- args passed to the test binary]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -82,13 +85,16 @@ func main() {
 		extra = extra[1:]
 	}
 	switch mode {
-	case "test", "demo", "shell", "initramfs":
+	case "test", "demo", "shell", "bench", "initramfs":
 	default:
 		flag.Usage()
 		os.Exit(2)
 	}
 	if err := os.MkdirAll(*cache, 0o755); err != nil {
 		fatalf("%v", err)
+	}
+	if mode == "bench" && !flagSet("timeout") {
+		*timeout = benchTimeout
 	}
 
 	k, err := findKernel(*cache)
@@ -109,7 +115,7 @@ func main() {
 		run += "export HWSIM_MEDIUM=/usr/local/bin/hwsim-medium\n"
 	}
 	switch mode {
-	case "test", "initramfs":
+	case "test", "bench", "initramfs":
 		tb := *testBin
 		if tb == "" {
 			tb = filepath.Join(*cache, "integration.test")
@@ -125,6 +131,11 @@ func main() {
 		}
 		ov.testBin = tb
 		args := append([]string{"-test.v", "-test.timeout=" + (*timeout - 30*time.Second).String()}, extra...)
+		if mode == "bench" {
+			// The rounds are the repetitions: each benchmark runs once.
+			args = append([]string{"-test.run=^$", "-test.bench=" + *benchRE, "-test.benchtime=1x",
+				"-test.timeout=" + (*timeout - 30*time.Second).String()}, extra...)
+		}
 		run += "cd /tmp\n/usr/local/bin/integration.test " + shellQuote(args) + "\n"
 	case "demo":
 		ov.hostFile["usr/local/bin/demo.sh"] = *demoScript
@@ -188,6 +199,15 @@ EOF
 			status = 1
 		}
 		if status == 0 && s.Failed > 0 {
+			status = 1
+		}
+	}
+	if mode == "bench" {
+		out := *benchOut
+		if out == "" {
+			out = filepath.Join(*cache, "bench.json")
+		}
+		if !reportBench(res.Lines, out) && status == 0 {
 			status = 1
 		}
 	}
@@ -278,4 +298,16 @@ func (s summary) String() string {
 		r += " (failed: " + strings.Join(s.FailedNames, ", ") + ")"
 	}
 	return r
+}
+
+// benchTimeout is bench mode's -timeout unless one is given: three rounds
+// of the air scenario per configuration plus the scale scenario take
+// 10-20 minutes under TCG.
+const benchTimeout = 45 * time.Minute
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// benchOutput is what the benchmarks printed in the VM: per kind ("air",
+// "scale") a markdown table between BENCH-TABLE-BEGIN/END lines and one
+// BENCH-JSON line (see integration/bench_test.go).
+type benchOutput struct {
+	Kinds  []string
+	Tables map[string]string
+	JSON   map[string]json.RawMessage
+}
+
+func collectBench(lines []string) (*benchOutput, error) {
+	out := &benchOutput{Tables: map[string]string{}, JSON: map[string]json.RawMessage{}}
+	var cur string
+	var table []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "BENCH-TABLE-BEGIN "):
+			cur, table = strings.TrimSpace(strings.TrimPrefix(l, "BENCH-TABLE-BEGIN ")), nil
+		case strings.HasPrefix(l, "BENCH-TABLE-END ") && cur != "":
+			out.Tables[cur] = strings.Join(table, "\n")
+			cur = ""
+		case cur != "":
+			table = append(table, l)
+		case strings.HasPrefix(l, "BENCH-JSON "):
+			kind, js, ok := strings.Cut(strings.TrimPrefix(l, "BENCH-JSON "), " ")
+			if !ok || !json.Valid([]byte(js)) {
+				return out, fmt.Errorf("malformed BENCH-JSON line (console noise inside it?): %.200s", l)
+			}
+			if _, seen := out.JSON[kind]; !seen {
+				out.Kinds = append(out.Kinds, kind)
+			}
+			out.JSON[kind] = json.RawMessage(js)
+		}
+	}
+	return out, nil
+}
+
+// saveBench writes {"air": ..., "scale": ...} to path, indented.
+func saveBench(path string, b *benchOutput) error {
+	js, err := json.Marshal(b.JSON)
+	if err != nil {
+		return err
+	}
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, js, "", "  "); err != nil {
+		return err
+	}
+	ind.WriteByte('\n')
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, ind.Bytes(), 0o644)
+}
+
+// reportBench prints the tables on the host after the console noise and
+// saves the JSON; it returns false if the VM printed no results.
+func reportBench(lines []string, path string) bool {
+	b, err := collectBench(lines)
+	if err != nil {
+		logf("FAIL: %v", err)
+		return false
+	}
+	if len(b.Kinds) == 0 {
+		logf("FAIL: the benchmarks printed no BENCH-JSON results")
+		return false
+	}
+	fmt.Println()
+	for _, k := range b.Kinds {
+		if t, ok := b.Tables[k]; ok {
+			fmt.Printf("==== %s ====\n%s\n\n", k, t)
+		}
+	}
+	if err := saveBench(path, b); err != nil {
+		logf("FAIL: saving %s: %v", path, err)
+		return false
+	}
+	logf("benchmark results saved to %s", path)
+	return true
+}
