@@ -3,6 +3,9 @@
 package integration
 
 import (
+	"errors"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,5 +96,41 @@ func TestMeshMultiHop(t *testing.T) {
 	}
 	if dump := ends[0].NS.MustExec(t, "iw", "dev", ends[0].Iface, "station", "dump"); strings.Contains(dump, ends[1].MAC) {
 		t.Errorf("%s peered directly with %s although the medium blocks them:\n%s", ends[0].Iface, ends[1].MAC, dump)
+	}
+}
+
+// TestSecondMediumRefused: a second hwsim-medium started while one runs
+// exits with one clear sentence and leaves the first one's radios and
+// control socket alone.
+func TestSecondMediumRefused(t *testing.T) {
+	tb := NewTestbed(t, medium{}, 2)
+	m := activeMedium.Load()
+	bin, err := lookMedium()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "--radios", "2", "--control", m.socket).CombinedOutput()
+	t.Logf("second hwsim-medium: %v\n%s", err, out)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("second hwsim-medium: want exit status 1, got %v", err)
+	}
+	if !strings.Contains(string(out), "another medium is already registered") {
+		t.Errorf("second hwsim-medium did not say why it stopped:\n%s", out)
+	}
+	if m.daemon.Exited() {
+		t.Fatal("the first medium exited")
+	}
+	status, code := vwifiTool(t, m)
+	if code != 0 || strings.TrimSpace(status) != "vwifi status : live" {
+		t.Errorf("the first medium's control socket no longer answers: %q (exit %d)", status, code)
+	}
+	for _, r := range tb.Radios {
+		if _, err := os.Stat("/sys/class/net/" + r.Iface); err != nil {
+			t.Errorf("%s is gone after the second medium was refused: %v", r.Iface, err)
+		}
+	}
+	if list, _ := run("iw", "list"); strings.Contains(list, "Wiphy phy") {
+		t.Errorf("the refused medium left a radio behind:\n%s", list)
 	}
 }

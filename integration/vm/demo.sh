@@ -88,7 +88,7 @@ if [ "$PROVIDER" = medium ]; then
 
 	step "Dumping wireless information (excerpt of iw list for vw_phy0)"
 	iw list | awk '/^Wiphy vw_phy0$/{p=1} /^Wiphy /&&!/vw_phy0$/{p=0} p' | sed -n '1,3p;/Supported Ciphers/,/Available Antennas/p;/Supported interface modes/,/Band 1/p'
-	iw list | expect 'Wiphy vw_phy4' "iw list"
+	iw list | expect 'Wiphy vw_phy4' "iw list" >/dev/null
 
 	step "Finding each interface's wiphy, as the seed does"
 	for i in 0 1 2; do
