@@ -377,19 +377,8 @@ func TestRequestCancelledContext(t *testing.T) {
 }
 
 func TestParseRadioInfo(t *testing.T) {
-	enc := func(fn func(ae *netlink.AttributeEncoder)) []byte {
-		ae := netlink.NewAttributeEncoder()
-		fn(ae)
-		b, err := ae.Encode()
-		require.NoError(t, err)
-		return b
-	}
-	tests := []struct {
-		name    string
-		b       []byte
-		want    RadioInfo
-		wantErr bool
-	}{
+	enc := func(fn func(ae *netlink.AttributeEncoder)) []byte { return encodeAttrs(t, fn) }
+	runParseCases(t, parseRadioInfo, []parseCase[RadioInfo]{
 		{
 			name: "minimal",
 			b:    enc(func(ae *netlink.AttributeEncoder) { ae.Uint32(AttrRadioID, 2) }),
@@ -423,18 +412,7 @@ func TestParseRadioInfo(t *testing.T) {
 		},
 		{name: "garbage", b: []byte{1, 2, 3}, wantErr: true},
 		{name: "empty", b: nil, wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseRadioInfo(tt.b)
-			if tt.wantErr {
-				require.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-		})
-	}
+	})
 }
 
 func TestParseRadioEvent(t *testing.T) {

@@ -190,19 +190,8 @@ func TestNewNL80211FamilyMissing(t *testing.T) {
 }
 
 func TestParseWiphy(t *testing.T) {
-	enc := func(fn func(ae *netlink.AttributeEncoder)) []byte {
-		ae := netlink.NewAttributeEncoder()
-		fn(ae)
-		b, err := ae.Encode()
-		require.NoError(t, err)
-		return b
-	}
-	tests := []struct {
-		name    string
-		b       []byte
-		want    Wiphy
-		wantErr bool
-	}{
+	enc := func(fn func(ae *netlink.AttributeEncoder)) []byte { return encodeAttrs(t, fn) }
+	runParseCases(t, parseWiphy, []parseCase[Wiphy]{
 		{
 			name: "ok",
 			b: enc(func(ae *netlink.AttributeEncoder) {
@@ -230,18 +219,7 @@ func TestParseWiphy(t *testing.T) {
 			wantErr: true,
 		},
 		{name: "garbage", b: []byte{0xff}, wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseWiphy(tt.b)
-			if tt.wantErr {
-				require.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-		})
-	}
+	})
 }
 
 func FuzzParseWiphy(f *testing.F) {
