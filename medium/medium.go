@@ -333,6 +333,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 	d := &m.delivery
 	*d = hwsim.Delivery{Data: f.Data, Freq: f.Freq}
 	tsf, ibss := m.ibssBeaconLocked(tx, &h, f.Data)
+	first := firstRate(&f.Rates)
 	for _, rx := range m.radios {
 		if rx == nil || rx == tx {
 			continue
@@ -343,7 +344,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 			continue
 		}
 		signal, heard := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
-		rate := firstRate(&f.Rates)
+		rate := first
 		if heard && m.loss != nil {
 			if rx == dst {
 				rate, heard = m.walkRetries(tx, rx, f, signal, &tries)
@@ -416,10 +417,7 @@ func (m *Medium) walkRetries(tx, rx *radio, f *hwsim.Frame, signal int32, tries 
 		}
 		for c := uint8(1); c <= r.Count; c++ {
 			if !m.lost(tx, rx, f, signal, r.Idx) {
-				tries[i].Count = c
-				for j := i + 1; j < len(tries); j++ {
-					tries[j] = hwsim.TxRate{Idx: -1}
-				}
+				cutChain(tries, i, c)
 				return r.Idx, true
 			}
 		}
@@ -468,12 +466,15 @@ func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) er
 
 // firstRateOnly reports success at the first try of the first rate.
 func firstRateOnly(r *[hwsim.MaxTxRates]hwsim.TxRate) {
-	if r[0].Idx < 0 {
-		r[0].Idx = 0
-	}
-	r[0].Count = 1
-	for i := 1; i < len(r); i++ {
-		r[i] = hwsim.TxRate{Idx: -1}
+	r[0].Idx = firstRate(r)
+	cutChain(r, 0, 1)
+}
+
+// cutChain ends a retry chain at its entry i, tried count times.
+func cutChain(r *[hwsim.MaxTxRates]hwsim.TxRate, i int, count uint8) {
+	r[i].Count = count
+	for j := i + 1; j < len(r); j++ {
+		r[j] = hwsim.TxRate{Idx: -1}
 	}
 }
 
