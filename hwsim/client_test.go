@@ -432,20 +432,16 @@ func TestParseRadioEvent(t *testing.T) {
 }
 
 func FuzzParseRadioInfo(f *testing.F) {
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint32(AttrRadioID, 3)
-	ae.Bytes(AttrRadioName, []byte("vw_phy3"))
-	ae.Uint32(AttrChannels, 1)
-	ae.Bytes(AttrRegHintAlpha2, []byte("US"))
-	ae.Uint32(AttrRegCustomReg, 0)
-	ae.Flag(AttrRegStrictReg, true)
-	ae.Flag(AttrSupportP2PDevice, true)
-	ae.Flag(AttrUseChanctx, true)
-	seed, err := ae.Encode()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(seed)
+	f.Add(encodeAttrs(f, func(ae *netlink.AttributeEncoder) {
+		ae.Uint32(AttrRadioID, 3)
+		ae.Bytes(AttrRadioName, []byte("vw_phy3"))
+		ae.Uint32(AttrChannels, 1)
+		ae.Bytes(AttrRegHintAlpha2, []byte("US"))
+		ae.Uint32(AttrRegCustomReg, 0)
+		ae.Flag(AttrRegStrictReg, true)
+		ae.Flag(AttrSupportP2PDevice, true)
+		ae.Flag(AttrUseChanctx, true)
+	}))
 	f.Add([]byte{})
 	f.Add([]byte{4, 0, 10, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {

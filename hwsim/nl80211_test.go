@@ -223,15 +223,11 @@ func TestParseWiphy(t *testing.T) {
 }
 
 func FuzzParseWiphy(f *testing.F) {
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint32(nl80211AttrWiphy, 1)
-	ae.String(nl80211AttrWiphyName, "vw_phy1")
-	ae.Uint32(unix.NL80211_ATTR_GENERATION, 3)
-	seed, err := ae.Encode()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(seed)
+	f.Add(encodeAttrs(f, func(ae *netlink.AttributeEncoder) {
+		ae.Uint32(nl80211AttrWiphy, 1)
+		ae.String(nl80211AttrWiphyName, "vw_phy1")
+		ae.Uint32(unix.NL80211_ATTR_GENERATION, 3)
+	}))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		w, err := parseWiphy(b)
@@ -242,16 +238,12 @@ func FuzzParseWiphy(f *testing.F) {
 }
 
 func FuzzParseInterface(f *testing.F) {
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint32(nl80211AttrIfindex, 12)
-	ae.String(nl80211AttrIfname, "vw0")
-	ae.Uint32(nl80211AttrWiphy, 3)
-	ae.Uint64(nl80211AttrWdev, 1)
-	seed, err := ae.Encode()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(seed)
+	f.Add(encodeAttrs(f, func(ae *netlink.AttributeEncoder) {
+		ae.Uint32(nl80211AttrIfindex, 12)
+		ae.String(nl80211AttrIfname, "vw0")
+		ae.Uint32(nl80211AttrWiphy, 3)
+		ae.Uint64(nl80211AttrWdev, 1)
+	}))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ifc, err := parseInterface(b)
