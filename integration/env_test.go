@@ -437,14 +437,21 @@ func (s *Station) WaitCompleted(t testing.TB) {
 	t.Logf("%s: wpa_state=COMPLETED after %.1fs", s.a.Iface, time.Since(start).Seconds())
 }
 
-// Ping pings dst from the actor: first it waits (bounded) until one echo
-// gets through (ARP, warm-up), then requires 0% loss over count pings.
-func (a *Actor) Ping(t testing.TB, dst string, count int) string {
+// waitPing waits (bounded) until one echo from the actor to dst gets
+// through: ARP resolved, path up.
+func (a *Actor) waitPing(t testing.TB, dst string) {
 	t.Helper()
 	waitFor(t, pingTimeout, fmt.Sprintf("first ping %s -> %s", a.Iface, dst), func() (bool, string) {
 		out, err := a.NS.Exec("ping", "-c", "1", "-W", "2", dst)
 		return err == nil, out + errOrEmpty(err)
 	})
+}
+
+// Ping pings dst from the actor: first it waits (bounded) until one echo
+// gets through (ARP, warm-up), then requires 0% loss over count pings.
+func (a *Actor) Ping(t testing.TB, dst string, count int) string {
+	t.Helper()
+	a.waitPing(t, dst)
 	out, err := a.NS.Exec("ping", "-c", fmt.Sprint(count), "-W", "2", dst)
 	if err != nil || !strings.Contains(out, " 0% packet loss") {
 		t.Fatalf("ping %s -> %s: want 0%% loss: %v\n%s", a.Iface, dst, err, out)

@@ -322,10 +322,7 @@ echo $vw%[1]d_phy`, k)
 	// Pings get through. Unlike every other step, 0% loss is not required
 	// here: IBSS-RSN on this stack still loses some pings intermittently
 	// after the handshakes settle (an open problem, see the issue notes).
-	waitFor(t, pingTimeout, "a ping vw3 -> 10.0.0.5 over IBSS-RSN", func() (bool, string) {
-		out, err := ibss3.NS.Exec("ping", "-c", "1", "-W", "2", "10.0.0.5")
-		return err == nil, out
-	})
+	ibss3.waitPing(t, "10.0.0.5")
 	t.Logf("IBSS-RSN ping vw3 -> 10.0.0.5 after settling: %s", ibss3.pingLoss(5, "10.0.0.5"))
 
 	// Stopping the medium removes every radio, wherever it is.
