@@ -153,6 +153,21 @@ type Decoded struct {
 	Overrun bool
 }
 
+// rateFlagLen is sizeof(struct hwsim_tx_rate_flag): s8 idx, u16 flags,
+// packed.
+const rateFlagLen = 3
+
+// decodeRateFlags sets the flags of each chain entry from
+// HWSIM_ATTR_TX_INFO_FLAGS. Entries match the TX_INFO chain by position
+// (the kernel fills both arrays in one loop); the flag entry's own idx
+// copy is ignored. A short attribute leaves the missing entries' flags 0,
+// which reads them as legacy rates.
+func decodeRateFlags(rates *[MaxTxRates]TxRate, p []byte) {
+	for i := 0; i < MaxTxRates && rateFlagLen*(i+1) <= len(p); i++ {
+		rates[i].Flags = native.Uint16(p[rateFlagLen*i+1:])
+	}
+}
+
 // DecodeMessage decodes the first netlink message in b and returns how many
 // bytes it used. Messages of other families and unknown commands decode to
 // an empty Decoded. Frame data aliases b.
@@ -237,8 +252,11 @@ func DecodeMessage(family uint16, b []byte, out *Decoded) (int, error) {
 			}
 		case AttrTxInfo:
 			for i := 0; i < MaxTxRates && 2*i+1 < len(p); i++ {
-				ev.Frame.Rates[i] = TxRate{Idx: int8(p[2*i]), Count: p[2*i+1]}
+				r := &ev.Frame.Rates[i]
+				r.Idx, r.Count = int8(p[2*i]), p[2*i+1]
 			}
+		case AttrTxInfoFlags:
+			decodeRateFlags(&ev.Frame.Rates, p)
 		case AttrCookie:
 			if len(p) >= 8 {
 				ev.Frame.Cookie = native.Uint64(p)

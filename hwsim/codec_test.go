@@ -139,9 +139,98 @@ func TestDecodeMessageFrame(t *testing.T) {
 	assert.Equal(t, tx, f.Transmitter)
 	assert.Equal(t, payload, f.Data)
 	assert.Equal(t, TxCtlReqTxStatus, f.Flags)
-	assert.Equal(t, [MaxTxRates]TxRate{{2, 3}, {1, 4}, {-1, 0}, {-1, 0}}, f.Rates)
+	assert.Equal(t, [MaxTxRates]TxRate{{Idx: 2, Count: 3}, {Idx: 1, Count: 4}, {Idx: -1}, {Idx: -1}}, f.Rates)
 	assert.Equal(t, uint64(77), f.Cookie)
 	assert.Equal(t, uint32(2412), f.Freq)
+}
+
+// rateFlags packs struct hwsim_tx_rate_flag entries ({s8 idx; u16 flags}
+// __packed, host byte order) as the kernel's mac80211_hwsim_tx_frame_nl
+// puts them in HWSIM_ATTR_TX_INFO_FLAGS.
+func rateFlags(entries ...TxRate) []byte {
+	var b []byte
+	for _, e := range entries {
+		b = append(b, byte(e.Idx))
+		b = binary.NativeEndian.AppendUint16(b, e.Flags)
+	}
+	return b
+}
+
+func TestDecodeMessageRateFlags(t *testing.T) {
+	ht := TxRcMCS | TxRc40MHz | TxRcShortGI
+	vht := TxRcVHTMCS | TxRc80MHz
+	txInfo := []byte{15, 2, 0x17, 2, 7, 3, 0xff, 0}
+	full := rateFlags(TxRate{Idx: 15, Flags: ht}, TxRate{Idx: 0x17, Flags: vht}, TxRate{Idx: 7, Flags: TxRcMCS}, TxRate{Idx: -1})
+	for _, tc := range []struct {
+		name  string
+		attrs func(ae *netlink.AttributeEncoder)
+		want  [MaxTxRates]TxRate
+	}{
+		{
+			name: "flags follow the chain by position",
+			attrs: func(ae *netlink.AttributeEncoder) {
+				ae.Bytes(AttrTxInfo, txInfo)
+				ae.Bytes(AttrTxInfoFlags, full)
+			},
+			want: [MaxTxRates]TxRate{{15, 2, ht}, {0x17, 2, vht}, {7, 3, TxRcMCS}, {Idx: -1}},
+		},
+		{
+			name: "flags before the chain",
+			attrs: func(ae *netlink.AttributeEncoder) {
+				ae.Bytes(AttrTxInfoFlags, full)
+				ae.Bytes(AttrTxInfo, txInfo)
+			},
+			want: [MaxTxRates]TxRate{{15, 2, ht}, {0x17, 2, vht}, {7, 3, TxRcMCS}, {Idx: -1}},
+		},
+		{
+			name: "short attribute leaves the rest legacy",
+			attrs: func(ae *netlink.AttributeEncoder) {
+				ae.Bytes(AttrTxInfo, txInfo)
+				ae.Bytes(AttrTxInfoFlags, full[:5])
+			},
+			want: [MaxTxRates]TxRate{{15, 2, ht}, {Idx: 0x17, Count: 2}, {Idx: 7, Count: 3}, {Idx: -1}},
+		},
+		{
+			name:  "missing attribute",
+			attrs: func(ae *netlink.AttributeEncoder) { ae.Bytes(AttrTxInfo, txInfo) },
+			want:  [MaxTxRates]TxRate{{Idx: 15, Count: 2}, {Idx: 0x17, Count: 2}, {Idx: 7, Count: 3}, {Idx: -1}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := kernelFrame(t, CmdFrame, func(ae *netlink.AttributeEncoder) {
+				ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
+				ae.Bytes(AttrFrame, []byte{0x08, 0x02, 0, 0})
+				tc.attrs(ae)
+			})
+			var d Decoded
+			_, err := DecodeMessage(testFamily, msg, &d)
+			require.NoError(t, err)
+			require.True(t, d.HasEvent)
+			assert.Equal(t, tc.want, d.Event.Frame.Rates)
+		})
+	}
+}
+
+// The kernel's names for the flag bits (enum mac80211_rate_control_flags in
+// include/net/mac80211.h), as numbers, so a renumbering here shows.
+func TestRateFlagValues(t *testing.T) {
+	for _, tc := range []struct {
+		got, want uint16
+	}{
+		{TxRcUseRTSCTS, 0x001}, {TxRcUseCTSProtect, 0x002}, {TxRcUseShortPreamble, 0x004},
+		{TxRcMCS, 0x008}, {TxRcGreenField, 0x010}, {TxRc40MHz, 0x020}, {TxRcDupData, 0x040},
+		{TxRcShortGI, 0x080}, {TxRcVHTMCS, 0x100}, {TxRc80MHz, 0x200}, {TxRc160MHz, 0x400},
+	} {
+		assert.Equal(t, tc.want, tc.got)
+	}
+	// mac reads the same bits: HT MCS 15, 40 MHz, short GI is 300 Mbit/s.
+	r, ok := mac.TxRateInfo(5180, 15, TxRcMCS|TxRc40MHz|TxRcShortGI)
+	require.True(t, ok)
+	assert.Equal(t, 300000, r.Kbps)
+	// VHT MCS 9, 1 stream, 80 MHz, short GI is 433.3 Mbit/s.
+	r, ok = mac.TxRateInfo(5180, 0x09, TxRcVHTMCS|TxRc80MHz|TxRcShortGI)
+	require.True(t, ok)
+	assert.Equal(t, 433333, r.Kbps)
 }
 
 func TestDecodeMessageMACEvents(t *testing.T) {
@@ -222,6 +311,18 @@ func FuzzDecodeMessage(f *testing.F) {
 		ae.Bytes(AttrFrame, []byte{0x80, 0, 0, 0})
 		ae.Uint64(AttrCookie, 1)
 	}))
+	f.Add(kernelFrame(f, CmdFrame, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
+		ae.Bytes(AttrFrame, []byte{0x88, 0x02, 0, 0})
+		ae.Bytes(AttrTxInfo, []byte{15, 2, 7, 2, 0, 3, 0xff, 0})
+		ae.Bytes(AttrTxInfoFlags, rateFlags(TxRate{Idx: 15, Flags: TxRcMCS | TxRcShortGI}, TxRate{Idx: 7, Flags: TxRcMCS}, TxRate{Idx: 0}, TxRate{Idx: -1}))
+	}))
+	f.Add(kernelFrame(f, CmdFrame, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
+		ae.Bytes(AttrFrame, []byte{0x88, 0x02, 0, 0})
+		ae.Bytes(AttrTxInfo, []byte{0x29, 1})
+		ae.Bytes(AttrTxInfoFlags, []byte{0x29, 0x20})
+	}))
 	f.Add(kernelFrame(f, CmdAddMACAddr, func(ae *netlink.AttributeEncoder) {
 		ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
 		ae.Bytes(AttrAddrReceiver, make([]byte, 6))
@@ -251,5 +352,24 @@ func BenchmarkEncodeDelivery(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = e.AppendDelivery(buf[:0], &d)
+	}
+}
+
+func BenchmarkDecodeFrame(b *testing.B) {
+	msg := kernelFrame(b, CmdFrame, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
+		ae.Bytes(AttrFrame, make([]byte, 1500))
+		ae.Uint32(AttrFlags, TxCtlReqTxStatus)
+		ae.Bytes(AttrTxInfo, []byte{15, 2, 7, 2, 0, 3, 0xff, 0})
+		ae.Bytes(AttrTxInfoFlags, rateFlags(TxRate{Idx: 15, Flags: TxRcMCS}, TxRate{Idx: 7, Flags: TxRcMCS}, TxRate{Idx: 0}, TxRate{Idx: -1}))
+		ae.Uint64(AttrCookie, 1)
+		ae.Uint32(AttrFreq, 5180)
+	})
+	var d Decoded
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeMessage(testFamily, msg, &d); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -7,11 +7,15 @@ import (
 )
 
 // TxRate is one entry of a frame's retry chain (struct hwsim_tx_rate): the
-// rate index mac80211 chose and how many times to try it. Idx -1 ends the
-// chain.
+// rate index mac80211 chose and how many times to try it, with the entry's
+// TxRc* flags from HWSIM_ATTR_TX_INFO_FLAGS (struct hwsim_tx_rate_flag),
+// which say whether Idx is a legacy rate index or an HT/VHT MCS. Idx -1
+// ends the chain.
 type TxRate struct {
 	Idx   int8
 	Count uint8
+	// Flags holds TxRc* bits; 0 when the kernel sent none.
+	Flags uint16
 }
 
 // Frame is one frame a radio transmitted, as the kernel handed it to the
@@ -84,6 +88,10 @@ type TxStatus struct {
 	// Signal is the ack's signal in dBm.
 	Signal int32
 	// Rates are the rates actually tried and how often; Idx -1 ends.
+	// Their Flags are not sent: the kernel's TX status handler
+	// (hwsim_tx_info_frame_received_nl) reads HWSIM_ATTR_TX_INFO only and
+	// keeps each entry's flags from the frame's own rate control, so a
+	// status must keep the chain's positions.
 	Rates [MaxTxRates]TxRate
 }
 

@@ -312,6 +312,8 @@ type APConfig struct {
 	SSID       string
 	Passphrase string
 	Channel    int
+	// Extra lines for hostapd.conf (e.g. "hw_mode=g\nieee80211n=1").
+	Extra string
 }
 
 var SeedAP = APConfig{SSID: "test", Passphrase: "12345678", Channel: 6}
@@ -338,7 +340,8 @@ wpa=2
 wpa_passphrase=%s
 wpa_key_mgmt=WPA-PSK
 wpa_pairwise=CCMP
-`, a.Iface, wheelGroup(t), cfg.Channel, cfg.SSID, cfg.Passphrase)
+%s
+`, a.Iface, wheelGroup(t), cfg.Channel, cfg.SSID, cfg.Passphrase, cfg.Extra)
 	path := filepath.Join(a.tb.dir, "hostapd-"+a.Iface+".conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

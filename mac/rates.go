@@ -14,15 +14,16 @@ import "time"
 // `n_bitrates = ARRAY_SIZE(hwsim_rates) - 4`, so there index 0..7 means
 // 6..54 Mbit/s OFDM.
 //
-// HT/VHT/HE MCS indices are not covered: mac80211 marks them with
-// IEEE80211_TX_RC_MCS (and friends) in HWSIM_ATTR_TX_INFO_FLAGS, which the
-// medium does not parse yet, so an MCS index arriving in TX_INFO is read as
-// a legacy index here.
+// An index in TX_INFO is a legacy index only when the entry's
+// IEEE80211_TX_RC_* flags (HWSIM_ATTR_TX_INFO_FLAGS) carry neither
+// IEEE80211_TX_RC_MCS nor IEEE80211_TX_RC_VHT_MCS; TxRateInfo (mcs.go)
+// reads any chain entry, HT and VHT included.
 
-// Modulation is the modulation of a legacy rate.
+// Modulation is the modulation of a rate's subcarriers (OFDM) or symbols
+// (DSSS/CCK).
 type Modulation uint8
 
-// Modulations of the hwsim legacy rates.
+// Modulations of the hwsim legacy rates and the HT/VHT MCSs.
 const (
 	ModUnknown Modulation = iota
 	// ModDBPSK is DSSS differential BPSK with 11-chip Barker spreading
@@ -43,9 +44,11 @@ const (
 	ModQAM16
 	// ModQAM64 is OFDM with 64-QAM subcarriers (48, 54 Mbit/s).
 	ModQAM64
+	// ModQAM256 is OFDM with 256-QAM subcarriers (VHT MCS 8 and 9).
+	ModQAM256
 )
 
-var modulationNames = [...]string{"unknown", "DBPSK", "DQPSK", "CCK-5.5", "CCK-11", "BPSK", "QPSK", "16-QAM", "64-QAM"}
+var modulationNames = [...]string{"unknown", "DBPSK", "DQPSK", "CCK-5.5", "CCK-11", "BPSK", "QPSK", "16-QAM", "64-QAM", "256-QAM"}
 
 // String names the modulation.
 func (m Modulation) String() string {
@@ -55,8 +58,8 @@ func (m Modulation) String() string {
 	return "unknown"
 }
 
-// OFDM reports whether m is an OFDM modulation (clause 17/18 PHY).
-func (m Modulation) OFDM() bool { return m >= ModBPSK && m <= ModQAM64 }
+// OFDM reports whether m is an OFDM modulation (clause 17/18/19/21 PHY).
+func (m Modulation) OFDM() bool { return m >= ModBPSK && m <= ModQAM256 }
 
 // DSSS reports whether m is a DSSS or HR/DSSS (CCK) modulation.
 func (m Modulation) DSSS() bool { return m >= ModDBPSK && m <= ModCCK11 }
@@ -128,6 +131,10 @@ const (
 	// dsssLongPLCP is the long PLCP preamble (144 bits) plus PLCP header
 	// (48 bits), both sent at 1 Mbit/s: 192 µs.
 	dsssLongPLCP = 192
+	// dsssShortPLCP is the short PLCP preamble (72 bits at 1 Mbit/s) plus
+	// the PLCP header (48 bits at 2 Mbit/s): 96 µs (clause 16, short PPDU
+	// format). It is not allowed at 1 Mbit/s.
+	dsssShortPLCP = 96
 	// ofdmPreamble is T_PREAMBLE (16 µs: short and long training fields).
 	ofdmPreamble = 16
 	// ofdmSignal is T_SIGNAL (one 4 µs BPSK-1/2 symbol).
@@ -148,8 +155,8 @@ const (
 // standard). It returns 0 for an index that is not a legacy rate of the band.
 //
 // DSSS and HR/DSSS (IEEE Std 802.11-2020 clause 15, DSSS PHY, and clause
-// 16, HR/DSSS PHY, "TXTIME calculation"), long preamble, which is assumed
-// because the medium does not read the short-preamble flag:
+// 16, HR/DSSS PHY, "TXTIME calculation"), long preamble (TxAirtime honours
+// the short-preamble flag):
 //
 //	TXTIME = 192 µs + ⌈8·n / R⌉ µs        (R in Mbit/s)
 //
@@ -165,17 +172,25 @@ func Airtime(freq uint32, idx int8, n int) time.Duration {
 	if !ok || n < 0 {
 		return 0
 	}
-	var us int64
-	if r.Mod.DSSS() {
-		// ⌈8n·1000/kbps⌉ µs.
-		us = dsssLongPLCP + (int64(8*n)*1000+int64(r.Kbps)-1)/int64(r.Kbps)
-	} else {
-		bits := int64(ofdmService + 8*n + ofdmTail)
-		syms := (bits + int64(r.DBPS) - 1) / int64(r.DBPS)
-		us = ofdmPreamble + ofdmSignal + ofdmSymbol*syms
-		if Is24GHz(freq) {
-			us += erpSignalExtension
-		}
-	}
-	return time.Duration(us) * time.Microsecond
+	return time.Duration(legacyTXTIME(&r, false, freq, n)) * time.Microsecond
 }
+
+// legacyTXTIME is TXTIME in µs for a DSSS/CCK or OFDM rate (see Airtime),
+// with the short DSSS preamble if shortPreamble.
+func legacyTXTIME(r *LegacyRate, shortPreamble bool, freq uint32, n int) int64 {
+	if r.Mod.DSSS() {
+		plcp := int64(dsssLongPLCP)
+		if shortPreamble {
+			plcp = dsssShortPLCP
+		}
+		// ⌈8n·1000/kbps⌉ µs.
+		return plcp + (int64(8*n)*1000+int64(r.Kbps)-1)/int64(r.Kbps)
+	}
+	us := ofdmPreamble + ofdmSignal + ofdmSymbol*ceilDiv(int64(ofdmService+8*n+ofdmTail), int64(r.DBPS))
+	if Is24GHz(freq) {
+		us += erpSignalExtension
+	}
+	return us
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -43,12 +43,14 @@ type Model interface {
 }
 
 // LossModel is a Model that also loses frames. PER is the probability that
-// one try of an n-byte frame sent at rate index rate (as in the frame's
-// TX_INFO), received at signal, is lost. The medium walks each frame's
-// retry chain with it, as hardware would, and reports the tries used.
+// one try of an n-byte frame sent as retry-chain entry rate (its index from
+// the frame's TX_INFO, its IEEE80211_TX_RC_* flags from TX_INFO_FLAGS,
+// which say whether the index is a legacy rate or an HT/VHT MCS), received
+// at signal, is lost. The medium walks each frame's retry chain with it,
+// as hardware would, and reports the tries used.
 type LossModel interface {
 	Model
-	PER(tx, rx *Peer, freq uint32, signal int32, rate int8, n int) float64
+	PER(tx, rx *Peer, freq uint32, signal int32, rate hwsim.TxRate, n int) float64
 }
 
 // FixedSignal is the default model: every radio hears every other at one
@@ -85,6 +87,12 @@ type Config struct {
 	// RadioName names a radio that transmits before anyone announced it
 	// (radios other tools created); "" keeps its address as its name.
 	RadioName func(hw mac.Addr) string
+	// Timing selects when frames are decided and delivered: TimingFast
+	// (the zero value) at once, TimingAirtime after their airtime on a
+	// simulated channel.
+	Timing Timing
+	// Clock drives the airtime mode's timers; nil means the system clock.
+	Clock Clock
 }
 
 // Medium routes frames between radios. Run drives it; the other methods are
@@ -97,6 +105,8 @@ type Medium struct {
 	log    *slog.Logger
 	now    func() time.Time
 	nameOf func(mac.Addr) string
+	timing Timing
+	clock  Clock
 	start  time.Time
 	radios []*radio            // by RadioID; nil after removal
 	byHW   map[mac.Addr]*radio // hwsim address -> radio
@@ -149,6 +159,10 @@ func New(cfg Config) *Medium {
 		m.now = time.Now
 	}
 	m.start = m.now()
+	m.timing, m.clock = cfg.Timing, cfg.Clock
+	if m.clock == nil {
+		m.clock = realClock{}
+	}
 	return m
 }
 
@@ -232,8 +246,12 @@ func (r *radio) grow(n int) {
 }
 
 // Run routes frames from conn until ctx ends or the connection fails. It
-// returns nil when ctx ends.
+// returns nil when ctx ends. Under TimingAirtime each frame is delivered
+// and completed after its simulated time on the air.
 func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
+	if m.timing == TimingAirtime {
+		return m.runAir(ctx, conn)
+	}
 	evs := make([]hwsim.Event, 64)
 	for {
 		n, err := conn.Receive(ctx, evs)
@@ -290,57 +308,45 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
 	return nil
 }
 
+// route is one transmitted frame as the medium judges it: who sent it, whose
+// denylist entries apply, whom it is addressed to. The fast path builds it
+// on the stack per frame; the airtime mode keeps one per queued frame.
+type route struct {
+	f   *hwsim.Frame
+	tx  *radio
+	src *radio // owner of the frame's SA, for the denylist
+	dst *radio // the addressee of a unicast frame, if known
+	// group: group-addressed, so nobody acks it.
+	group bool
+	// ibss: an IBSS beacon or probe response with timestamp tsf, which is
+	// rewritten per receiver.
+	ibss bool
+	tsf  uint64
+}
+
+// noAck reports whether the frame goes out once and unacknowledged.
+func (rt *route) noAck() bool { return rt.group || rt.f.Flags&hwsim.TxCtlNoAck != 0 }
+
 // routeLocked delivers one frame and reports its TX status.
 func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
-	tx := m.radioLocked(f.Transmitter)
-	tx.freq = f.Freq
-	tx.stats.TxFrames++
-	tx.stats.TxBytes += uint64(len(f.Data))
-	m.stats.Frames++
-
+	var rt route
 	st := &m.status
-	*st = hwsim.TxStatus{Transmitter: f.Transmitter, Flags: f.Flags &^ hwsim.TxStatAck, Cookie: f.Cookie, Signal: DefaultSignal, Rates: f.Rates}
-	h, err := mac.Parse(f.Data)
-	if err != nil {
-		// Not a frame anyone can receive; complete it so the radio's
-		// queue does not stall.
-		m.stats.Malformed++
-		m.log.Debug("unparsable frame", "radio", tx.Name, "err", err)
-		failRates(&st.Rates)
-		return m.statusLocked(conn, tx, st)
+	if !m.beginLocked(&rt, f, st) {
+		return m.statusLocked(conn, rt.tx, st)
 	}
-	// Learn the transmitter's interface address from the frame itself:
-	// address announcements can be missed (radios that existed before the
-	// medium) or withdrawn by a scan.
-	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
-		if m.byAddr[ta] == nil {
-			m.byAddr[ta] = tx
-		}
-	}
-	var src *radio
-	if sa, ok := h.SA(); ok {
-		src = m.byAddr[sa]
-	}
-	group := h.IsGroupAddressed()
-	var dst *radio
-	if !group {
-		dst = m.byAddr[h.Addr1]
-	}
+	tx, dst := rt.tx, rt.dst
 	acked := false
 	// tries is the retry chain as the destination saw it: with a loss
 	// model, the tries used until one got through.
 	tries := f.Rates
-	d := &m.delivery
-	*d = hwsim.Delivery{Data: f.Data, Freq: f.Freq}
-	tsf, ibss := m.ibssBeaconLocked(tx, &h, f.Data)
 	first := firstRate(&f.Rates)
+	d := m.deliveryOf(f)
 	for _, rx := range m.radios {
 		if rx == nil || rx == tx {
 			continue
 		}
-		link := &tx.links[rx.ID]
-		if m.blocks[[2]RadioID{tx.ID, rx.ID}] || (src != nil && rx.denies[src.ID]) {
-			link.Blocked++
+		if m.blockedLocked(&rt, rx) {
+			tx.links[rx.ID].Blocked++
 			continue
 		}
 		signal, heard := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
@@ -354,53 +360,141 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 			}
 		}
 		if !heard {
-			link.Lost++
+			tx.links[rx.ID].Lost++
 			continue
 		}
-		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(rate)
-		if ibss {
-			// Seen from rx's clock; Deliver copies, so rewriting the
-			// shared bytes per receiver is safe.
-			mac.SetTimestamp(f.Data, tsf+tsfOffset(tx)-tsfOffset(rx))
+		// Inline rather than a call per receiver (as air.deliverLocked),
+		// which costs the fast path measurably (BenchmarkRoute). RX_RATE
+		// is an index into the receiver's legacy bitrate table: the
+		// kernel drops anything else, so an MCS is reported as a legacy
+		// rate.
+		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(mac.RxLegacyIndex(f.Freq, rate.Idx, rate.Flags))
+		if rt.ibss {
+			stampIBSS(&rt, rx)
 		}
 		if err := conn.Deliver(d); err != nil {
-			return fmt.Errorf("deliver to %s: %w", rx.Name, err)
+			return deliverError(rx, err)
 		}
-		link.Frames++
-		link.Bytes += uint64(len(f.Data))
-		rx.stats.RxFrames++
-		rx.stats.RxBytes += uint64(len(f.Data))
+		countDelivery(&rt, rx)
 		if rx == dst {
 			acked = true
 			st.Signal = signal
 		}
 	}
-	switch {
-	case group || f.Flags&hwsim.TxCtlNoAck != 0:
-		st.Flags |= hwsim.TxStatAck
-		firstRateOnly(&st.Rates)
-	case acked:
-		st.Flags |= hwsim.TxStatAck
-		tx.stats.Acked++
-		if m.loss != nil {
-			st.Rates = tries
-		} else {
-			firstRateOnly(&st.Rates)
-		}
-	default:
-		tx.stats.NotAcked++
-		failRates(&st.Rates)
+	if m.loss == nil {
+		// Nothing is lost: the first try got through.
+		m.settleLocked(&rt, st, acked, nil)
+	} else {
+		m.settleLocked(&rt, st, acked, &tries)
 	}
 	return m.statusLocked(conn, tx, st)
 }
 
-// firstRate is the rate index of the first try (0 if the chain is empty).
-func firstRate(r *[hwsim.MaxTxRates]hwsim.TxRate) int8 {
-	return max(r[0].Idx, 0)
+// beginLocked counts a transmitted frame, parses it into rt and starts its
+// TX status in st. It returns false for a frame nobody can receive, whose
+// status st then already reports failure.
+func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool {
+	tx := m.radioLocked(f.Transmitter)
+	tx.freq = f.Freq
+	tx.stats.TxFrames++
+	tx.stats.TxBytes += uint64(len(f.Data))
+	m.stats.Frames++
+	*st = hwsim.TxStatus{Transmitter: f.Transmitter, Flags: f.Flags &^ hwsim.TxStatAck, Cookie: f.Cookie, Signal: DefaultSignal, Rates: f.Rates}
+	*rt = route{f: f, tx: tx}
+	h, err := mac.Parse(f.Data)
+	if err != nil {
+		// Not a frame anyone can receive; complete it so the radio's
+		// queue does not stall.
+		m.stats.Malformed++
+		m.log.Debug("unparsable frame", "radio", tx.Name, "err", err)
+		failRates(&st.Rates)
+		return false
+	}
+	// Learn the transmitter's interface address from the frame itself:
+	// address announcements can be missed (radios that existed before the
+	// medium) or withdrawn by a scan.
+	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
+		if m.byAddr[ta] == nil {
+			m.byAddr[ta] = tx
+		}
+	}
+	if sa, ok := h.SA(); ok {
+		rt.src = m.byAddr[sa]
+	}
+	rt.group = h.IsGroupAddressed()
+	if !rt.group {
+		rt.dst = m.byAddr[h.Addr1]
+	}
+	rt.tsf, rt.ibss = m.ibssBeaconLocked(tx, &h, f.Data)
+	return true
+}
+
+// blockedLocked reports whether a link block or the denylist withholds the
+// frame from rx.
+func (m *Medium) blockedLocked(rt *route, rx *radio) bool {
+	return m.blocks[[2]RadioID{rt.tx.ID, rx.ID}] || (rt.src != nil && rx.denies[rt.src.ID])
+}
+
+// deliveryOf starts the delivery of f: what is the same for every
+// receiver.
+func (m *Medium) deliveryOf(f *hwsim.Frame) *hwsim.Delivery {
+	m.delivery = hwsim.Delivery{Data: f.Data, Freq: f.Freq}
+	return &m.delivery
+}
+
+// stampIBSS sets an IBSS beacon's timestamp as seen from rx's clock.
+// Deliver copies, so rewriting the shared bytes per receiver is safe.
+func stampIBSS(rt *route, rx *radio) {
+	mac.SetTimestamp(rt.f.Data, rt.tsf+tsfOffset(rt.tx)-tsfOffset(rx))
+}
+
+func deliverError(rx *radio, err error) error {
+	return fmt.Errorf("deliver to %s: %w", rx.Name, err)
+}
+
+// countDelivery counts a frame delivered to rx.
+func countDelivery(rt *route, rx *radio) {
+	n := uint64(len(rt.f.Data))
+	link := &rt.tx.links[rx.ID]
+	link.Frames++
+	link.Bytes += n
+	rx.stats.RxFrames++
+	rx.stats.RxBytes += n
+}
+
+// settleLocked completes the TX status st of a frame whose tries are over:
+// acked says whether the destination got it, tries is the chain as used up
+// to the acked try (nil: the first try).
+func (m *Medium) settleLocked(rt *route, st *hwsim.TxStatus, acked bool, tries *[hwsim.MaxTxRates]hwsim.TxRate) {
+	switch {
+	case rt.noAck():
+		st.Flags |= hwsim.TxStatAck
+		firstRateOnly(&st.Rates)
+	case acked:
+		st.Flags |= hwsim.TxStatAck
+		rt.tx.stats.Acked++
+		if tries != nil {
+			st.Rates = *tries
+		} else {
+			firstRateOnly(&st.Rates)
+		}
+	default:
+		rt.tx.stats.NotAcked++
+		failRates(&st.Rates)
+	}
+}
+
+// firstRate is the chain entry of the first try (legacy index 0 if the
+// chain is empty).
+func firstRate(r *[hwsim.MaxTxRates]hwsim.TxRate) hwsim.TxRate {
+	if r[0].Idx < 0 {
+		return hwsim.TxRate{}
+	}
+	return r[0]
 }
 
 // lost draws whether one try at rate is lost under the loss model.
-func (m *Medium) lost(tx, rx *radio, f *hwsim.Frame, signal int32, rate int8) bool {
+func (m *Medium) lost(tx, rx *radio, f *hwsim.Frame, signal int32, rate hwsim.TxRate) bool {
 	per := m.loss.PER(&tx.Peer, &rx.Peer, f.Freq, signal, rate, len(f.Data))
 	return per > 0 && m.rand.Float64() < per
 }
@@ -410,20 +504,39 @@ func (m *Medium) lost(tx, rx *radio, f *hwsim.Frame, signal int32, rate int8) bo
 // It returns the rate that succeeded and whether one did, and leaves in
 // tries the chain as used (the last entry cut at the successful try), which
 // becomes the TX status that mac80211's rate control learns from.
-func (m *Medium) walkRetries(tx, rx *radio, f *hwsim.Frame, signal int32, tries *[hwsim.MaxTxRates]hwsim.TxRate) (int8, bool) {
-	for i, r := range f.Rates {
-		if r.Idx < 0 {
-			break
-		}
-		for c := uint8(1); c <= r.Count; c++ {
-			if !m.lost(tx, rx, f, signal, r.Idx) {
-				cutChain(tries, i, c)
-				return r.Idx, true
-			}
+func (m *Medium) walkRetries(tx, rx *radio, f *hwsim.Frame, signal int32, tries *[hwsim.MaxTxRates]hwsim.TxRate) (hwsim.TxRate, bool) {
+	var at tryCursor
+	for r, ok := at.next(&f.Rates); ok; r, ok = at.next(&f.Rates) {
+		if !m.lost(tx, rx, f, signal, r) {
+			at.cut(tries)
+			return r, true
 		}
 	}
 	return firstRate(&f.Rates), false
 }
+
+// tryCursor walks a retry chain one try at a time, as hardware does: entry
+// i of the chain, tried c times so far.
+type tryCursor struct {
+	i int
+	c uint8
+}
+
+// next moves to the next try and returns its rate; false once the chain is
+// used up.
+func (t *tryCursor) next(r *[hwsim.MaxTxRates]hwsim.TxRate) (hwsim.TxRate, bool) {
+	for t.i < len(r) && r[t.i].Idx >= 0 {
+		if t.c < r[t.i].Count {
+			t.c++
+			return r[t.i], true
+		}
+		t.i, t.c = t.i+1, 0
+	}
+	return hwsim.TxRate{}, false
+}
+
+// cut ends tries at the current try: the chain as used when it got through.
+func (t *tryCursor) cut(tries *[hwsim.MaxTxRates]hwsim.TxRate) { cutChain(tries, t.i, t.c) }
 
 // tsfStep separates the clocks of two radios. hwsim gives every radio the
 // same TSF, so two IBSS cells started at once never merge: mac80211 merges
@@ -466,7 +579,7 @@ func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) er
 
 // firstRateOnly reports success at the first try of the first rate.
 func firstRateOnly(r *[hwsim.MaxTxRates]hwsim.TxRate) {
-	r[0].Idx = firstRate(r)
+	r[0].Idx = firstRate(r).Idx
 	cutChain(r, 0, 1)
 }
 

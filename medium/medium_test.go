@@ -411,12 +411,14 @@ type rateLoss struct {
 	overhear float64
 }
 
+var _ LossModel = rateLoss{}
+
 func (rateLoss) Hear(_, _ *Peer, _ uint32) (int32, bool) { return -60, true }
-func (l rateLoss) PER(_, rx *Peer, _ uint32, _ int32, rate int8, _ int) float64 {
+func (l rateLoss) PER(_, rx *Peer, _ uint32, _ int32, rate hwsim.TxRate, _ int) float64 {
 	if rx.ID != 1 {
 		return l.overhear
 	}
-	if l.lose[rate] {
+	if l.lose[rate.Idx] {
 		return 1
 	}
 	return 0
@@ -424,8 +426,14 @@ func (l rateLoss) PER(_, rx *Peer, _ uint32, _ int32, rate int8, _ int) float64 
 
 func TestLossModelWalksTheRetryChain(t *testing.T) {
 	unicast := frame(fcAuth, 0, vw(1), vw(0), vw(1))
+	// minstrel_ht's chain with ieee80211n=1: MCS 15 (2 streams, 40 MHz,
+	// short GI, 300 Mbit/s), MCS 7 (65 Mbit/s), then 1 Mbit/s.
+	ht := hwsim.TxRcMCS | hwsim.TxRc40MHz | hwsim.TxRcShortGI
+	mcsChain := [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: hwsim.TxRcMCS}, {Idx: 0, Count: 3}, {Idx: -1}}
 	for _, tc := range []struct {
-		name      string
+		name string
+		// rates is the frame's chain; the zero value means chain.
+		rates     [hwsim.MaxTxRates]hwsim.TxRate
 		lose      map[int8]bool
 		overhear  float64
 		want      []mac.Addr
@@ -433,6 +441,16 @@ func TestLossModelWalksTheRetryChain(t *testing.T) {
 		wantAck   bool
 		wantRates [hwsim.MaxTxRates]hwsim.TxRate
 	}{
+		{
+			// RX_RATE must index the 2.4 GHz legacy table (12 rates):
+			// MCS 15 arrives as 54 Mbit/s, index 11.
+			name: "MCS chain: first try gets through", rates: mcsChain, want: []mac.Addr{vw(1), vw(2)}, wantRate: 11, wantAck: true,
+			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 1, Flags: ht}, {Idx: -1}, {Idx: -1}, {Idx: -1}},
+		},
+		{
+			name: "MCS chain: falls back to legacy 1 Mbit/s", rates: mcsChain, lose: map[int8]bool{15: true, 7: true}, want: []mac.Addr{vw(1), vw(2)}, wantRate: 0, wantAck: true,
+			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: hwsim.TxRcMCS}, {Idx: 0, Count: 1}, {Idx: -1}},
+		},
 		{
 			name: "first try gets through", lose: nil, want: []mac.Addr{vw(1), vw(2)}, wantRate: 3, wantAck: true,
 			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 3, Count: 1}, {Idx: -1}, {Idx: -1}, {Idx: -1}},
@@ -448,12 +466,17 @@ func TestLossModelWalksTheRetryChain(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, 3, Config{Model: rateLoss{lose: tc.lose, overhear: tc.overhear}})
-			b := r.step(t, frameEvent(vw(0), unicast, 1))
+			ev := frameEvent(vw(0), unicast, 1)
+			if tc.rates[0].Count != 0 {
+				ev.Frame.Rates = tc.rates
+			}
+			b := r.step(t, ev)
 			assert.ElementsMatch(t, tc.want, receivers(b))
 			for _, d := range b.Deliveries {
 				if d.Receiver == vw(1) {
 					assert.Equal(t, tc.wantRate, d.RxRate)
 				}
+				assert.Less(t, int(d.RxRate), len(mac.Rates(2437)), "RX_RATE within the band's legacy table")
 			}
 			assert.Equal(t, tc.wantAck, b.Statuses[0].Flags&hwsim.TxStatAck != 0)
 			assert.Equal(t, tc.wantRates, b.Statuses[0].Rates)

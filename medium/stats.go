@@ -1,6 +1,7 @@
 package medium
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -15,6 +16,20 @@ type Stats struct {
 	Malformed uint64 `json:"malformed"`
 	// SendErrors counts batches the kernel refused as a whole.
 	SendErrors uint64 `json:"send_errors"`
+	// Collisions counts tries lost while another transmission overlapped
+	// them (airtime mode).
+	Collisions uint64 `json:"collisions,omitempty"`
+	// AirBusy is how long each channel carried at least one transmission
+	// (airtime mode), by first use.
+	AirBusy []ChannelBusy `json:"air_busy,omitempty"`
+}
+
+// ChannelBusy is the busy time of one channel.
+type ChannelBusy struct {
+	// Freq is the channel in MHz.
+	Freq uint32 `json:"freq"`
+	// Busy is the time it carried a transmission (JSON: nanoseconds).
+	Busy time.Duration `json:"busy_ns"`
 }
 
 // RadioStats are one radio's counters.
@@ -74,7 +89,9 @@ func (m *Medium) Status() Status {
 			n++
 		}
 	}
-	return Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: m.stats}
+	st := m.stats
+	st.AirBusy = slices.Clone(st.AirBusy)
+	return Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: st}
 }
 
 // Radios returns a snapshot of every known radio, ordered by ID.

@@ -1,7 +1,8 @@
 // Command vwifi-tool controls a running hwsim-medium through its control
 // socket. Without arguments, and with the -d/-s/-c flags, it behaves like
 // the vwifi project's tool of the same name, word for word; its commands
-// (radios, deny, block, stats) do more. Run it with --help for the details.
+// (radios, deny, block, stats, and move, txpower, velocity, link, model for
+// the link model) do more. Run it with --help for the details.
 package main
 
 import (
@@ -74,7 +75,34 @@ Commands:
   unblock TX RX [--both]  undo block
   version                 print vwifi-tool's version
 
+Link-model commands (they need a medium started with -c FILE; see
+docs/models.md):
+  move RADIO X Y [Z]      place RADIO at (X, Y, Z) metres (Z defaults to
+                          0); its motion, if any, continues from there. A
+                          name the model does not know yet is placed
+                          before the radio exists.
+  txpower RADIO DBM       set RADIO's transmit power, in dBm
+  velocity RADIO VX VY [VZ]
+                          move RADIO at a constant velocity, in m/s, from
+                          where it is now
+  velocity RADIO stop     stop RADIO where it is now
+  link TX RX [--both] snr DB
+                          fix the SNR (dB) of frames TX sends to RX,
+                          replacing propagation
+  link TX RX [--both] loss P
+                          fix the probability P (0 to 1) that one try of a
+                          frame TX sends to RX is lost; snr and loss can
+                          be given together
+  link TX RX [--both] clear
+                          remove the model's overrides of TX -> RX (also
+                          a "blocked: true" of the configuration file;
+                          'unblock' lifts blocks made with 'block')
+  model                   the model: radios with position, transmit power
+                          and motion, and the link overrides (--json: the
+                          whole model, as the configuration format)
+
 Radios are named by interface (vw1), wiphy (vw_phy1) or MAC address.
+Negative numbers are arguments, not flags: vwifi-tool move vw1 -5 2.
 
 Flags (anywhere on the line):
   --socket PATH   control socket (default $HWSIM_MEDIUM_SOCKET, else
@@ -82,7 +110,7 @@ Flags (anywhere on the line):
   --json          print the result as JSON on stdout instead of text
                   (errors stay text on stderr; a status check prints
                   {"status":"live",...} or {"status":"not loaded"})
-  --both          with block/unblock: both directions
+  --both          with block, unblock and link: both directions
   -h, --help      print this help
 
 The control socket is for root: run vwifi-tool with sudo.
@@ -135,7 +163,7 @@ func parseArgs(args []string) (options, error) {
 			o.args = append(o.args, args[i+1:]...)
 			break
 		}
-		if len(a) < 2 || a[0] != '-' {
+		if len(a) < 2 || a[0] != '-' || isNumber(a) {
 			o.args = append(o.args, a)
 			continue
 		}
@@ -200,10 +228,16 @@ func parseArgs(args []string) (options, error) {
 			return o, usagef("-s %s has no matching -d: every -s SRC needs a -d DST", o.srcs[len(o.dsts)])
 		}
 	}
-	if o.both && (len(o.args) == 0 || (o.args[0] != "block" && o.args[0] != "unblock")) {
-		return o, usagef("--both applies to block and unblock only")
+	if o.both && (len(o.args) == 0 || (o.args[0] != "block" && o.args[0] != "unblock" && o.args[0] != "link")) {
+		return o, usagef("--both applies to block, unblock and link only")
 	}
 	return o, nil
+}
+
+// isNumber says whether a, which starts with '-', is a negative number
+// (an argument such as a coordinate) rather than a flag.
+func isNumber(a string) bool {
+	return len(a) > 1 && (a[1] >= '0' && a[1] <= '9' || a[1] == '.')
 }
 
 func (o *options) addPair(flag byte, name string) error {
@@ -329,6 +363,19 @@ func (t *tool) dispatch(ctx context.Context) error {
 			return usagef("%s needs TX and RX: vwifi-tool %s TX RX [--both]", cmd, cmd)
 		}
 		return t.block(ctx, cmd == "block", rest[0], rest[1])
+	case "move":
+		return t.move(ctx, rest)
+	case "txpower":
+		return t.txPower(ctx, rest)
+	case "velocity":
+		return t.velocity(ctx, rest)
+	case "link":
+		return t.link(ctx, rest)
+	case "model":
+		if err := noArgs(); err != nil {
+			return err
+		}
+		return t.model(ctx)
 	case "version":
 		if err := noArgs(); err != nil {
 			return err

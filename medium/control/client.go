@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 // ErrNotRunning says that no medium listens on the control socket: the
@@ -218,4 +219,46 @@ func (c *Client) Block(ctx context.Context, tx, rx string, both bool) error {
 // Unblock undoes Block.
 func (c *Client) Unblock(ctx context.Context, tx, rx string, both bool) error {
 	return c.Do(ctx, CmdLinkUnblock, LinkArgs{TX: tx, RX: rx, Both: both}, nil)
+}
+
+// Move places radio at (x, y, z), in metres, in the link model. A name the
+// model does not know adds a radio by that name, placed before it exists.
+func (c *Client) Move(ctx context.Context, radio string, x, y, z float64) error {
+	return c.Do(ctx, CmdRadioMove, MoveArgs{Radio: radio, X: x, Y: y, Z: z}, nil)
+}
+
+// SetTxPower sets the transmit power of radio, in dBm.
+func (c *Client) SetTxPower(ctx context.Context, radio string, dBm float64) error {
+	return c.Do(ctx, CmdRadioTxPower, TxPowerArgs{Radio: radio, DBm: dBm}, nil)
+}
+
+// SetVelocity moves radio at constant velocity v (m/s per axis) from
+// where it is now.
+func (c *Client) SetVelocity(ctx context.Context, radio string, v [3]float64) error {
+	return c.Do(ctx, CmdRadioMobility, MobilityArgs{Radio: radio, Velocity: v[:]}, nil)
+}
+
+// Stop halts radio where it is now.
+func (c *Client) Stop(ctx context.Context, radio string) error {
+	return c.Do(ctx, CmdRadioMobility, MobilityArgs{Radio: radio, Stop: true}, nil)
+}
+
+// SetLink fixes the SNR and/or the loss probability of a link; see
+// LinkSetArgs.
+func (c *Client) SetLink(ctx context.Context, a LinkSetArgs) error {
+	return c.Do(ctx, CmdLinkSet, a, nil)
+}
+
+// ClearLink removes the link model's overrides of tx → rx; both also
+// clears rx → tx.
+func (c *Client) ClearLink(ctx context.Context, tx, rx string, both bool) error {
+	return c.Do(ctx, CmdLinkClear, LinkArgs{TX: tx, RX: rx, Both: both}, nil)
+}
+
+// Model returns the link model as it is now: every radio at its current
+// position, and every link override.
+func (c *Client) Model(ctx context.Context) (model.Config, error) {
+	var cfg model.Config
+	err := c.Do(ctx, CmdModelGet, nil, &cfg)
+	return cfg, err
 }

@@ -22,17 +22,22 @@ import (
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 var _ Medium = (*medium.Medium)(nil)
 
 // newMedium returns a medium with radios vw0..vw2 named like the seed's.
-func newMedium(t testing.TB) *medium.Medium {
+func newMedium(t testing.TB) *medium.Medium { return newMediumWith(t, nil) }
+
+// newMediumWith returns a medium with model mdl (nil: the default) and
+// radios vw0..vw2 named like the seed's.
+func newMediumWith(t testing.TB, mdl medium.Model) *medium.Medium {
 	t.Helper()
 	start := time.Unix(1000, 0)
 	now := start
 	var mu sync.Mutex
-	m := medium.New(medium.Config{Now: func() time.Time {
+	m := medium.New(medium.Config{Model: mdl, Now: func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		now = now.Add(1500 * time.Millisecond)
@@ -120,6 +125,12 @@ type rig struct {
 // check (nil: allow the test's own user).
 func serve(t testing.TB, allow func(uint32) bool, idle time.Duration) *rig {
 	t.Helper()
+	return serveModel(t, allow, idle, nil)
+}
+
+// serveModel is serve for a medium whose link model is mdl (nil: none).
+func serveModel(t testing.TB, allow func(uint32) bool, idle time.Duration, mdl *model.Model) *rig {
+	t.Helper()
 	if allow == nil {
 		me := uint32(os.Getuid())
 		allow = func(uid uint32) bool { return uid == me }
@@ -127,10 +138,17 @@ func serve(t testing.TB, allow func(uint32) bool, idle time.Duration) *rig {
 	path := sockPath(t)
 	ln, err := Listen(path)
 	require.NoError(t, err)
-	r := &rig{path: path, m: &recMedium{Medium: newMedium(t)}}
+	srv := &Server{Log: slog.New(slog.DiscardHandler), AllowUID: allow, Idle: idle}
+	r := &rig{path: path}
+	if mdl != nil { // a nil *model.Model would be a non-nil Model
+		srv.Model = mdl
+		r.m = &recMedium{Medium: newMediumWith(t, mdl)}
+	} else {
+		r.m = &recMedium{Medium: newMedium(t)}
+	}
+	srv.Medium = r.m
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	srv := &Server{Medium: r.m, Log: slog.New(slog.DiscardHandler), AllowUID: allow, Idle: idle}
 	go func() { done <- srv.Serve(ctx, ln) }()
 	var once sync.Once
 	var result error

@@ -25,6 +25,17 @@ func FuzzHandle(f *testing.F) {
 		`{"v":1,"cmd":"deny.clear"}`,
 		`{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw1","both":true}}`,
 		`{"v":1,"cmd":"link.unblock","args":{"tx":"vw0","rx":"vw1"}}`,
+		`{"v":1,"cmd":"radio.move","args":{"radio":"vw1","x":10,"y":-2.5,"z":1}}`,
+		`{"v":1,"cmd":"radio.move","args":{"radio":"vw7","x":1e999}}`,
+		`{"v":1,"cmd":"radio.txpower","args":{"radio":"vw_phy0","dbm":-3}}`,
+		`{"v":1,"cmd":"radio.txpower","args":{"radio":"vw9","dbm":3}}`,
+		`{"v":1,"cmd":"radio.mobility","args":{"radio":"vw1","velocity":[1,0.5]}}`,
+		`{"v":1,"cmd":"radio.mobility","args":{"radio":"vw1","stop":true,"velocity":[1,2,3]}}`,
+		`{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","both":true,"snr":20,"loss":0.1}}`,
+		`{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw_phy0","snr":20}}`,
+		`{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw9","both":true,"loss":1.5}}`,
+		`{"v":1,"cmd":"link.clear","args":{"tx":"00:76:77:31:00:00","rx":"vw0","both":true}}`,
+		`{"v":1,"cmd":"model.get"}`,
 		`{"v":2,"cmd":"deny.clear"}`,
 		`{"v":1,"cmd":"deny.clear","args":{"x":1}}`,
 		`{"v":1,"cmd":"deny.clear"} x`,
@@ -38,12 +49,16 @@ func FuzzHandle(f *testing.F) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	f.Fuzz(func(t *testing.T, line []byte) {
-		m := &recMedium{Medium: newMedium(t)}
+		mdl, _ := newModel(t)
+		m := &recMedium{Medium: newMediumWith(t, mdl)}
 		if err := m.Medium.Deny(medium.DenyRule{Dst: "vw2", Src: "vw1"}); err != nil {
 			t.Fatal(err)
 		}
-		before := m.Denylist()
-		s := &Server{Medium: m}
+		if err := mdl.SetLinkSNR("vw2", "vw1", 7); err != nil {
+			t.Fatal(err)
+		}
+		before, beforeModel := m.Denylist(), snapJSON(t, mdl)
+		s := &Server{Medium: m, Model: mdl}
 		resp := s.handle(line, log)
 
 		enc := encodeResponse(resp)
@@ -64,6 +79,9 @@ func FuzzHandle(f *testing.F) {
 			if after := m.Denylist(); !equalRules(before, after) {
 				t.Fatalf("failed request %q changed the denylist: %v -> %v", line, before, after)
 			}
+			if after := snapJSON(t, mdl); after != beforeModel {
+				t.Fatalf("failed request %q changed the model: %s -> %s (error %q)", line, beforeModel, after, resp.Error)
+			}
 			return
 		}
 		cmd, _, err := decodeRequest(line)
@@ -73,10 +91,12 @@ func FuzzHandle(f *testing.F) {
 		if !json.Valid(resp.Result) {
 			t.Fatalf("invalid result %q", resp.Result)
 		}
-		switch cmd {
-		case CmdStatus, CmdRadios, CmdDenyList:
+		if readOnly(cmd) {
 			if ch := m.Changes(); len(ch) != 0 {
 				t.Fatalf("read-only %s changed the medium: %v", cmd, ch)
+			}
+			if after := snapJSON(t, mdl); after != beforeModel {
+				t.Fatalf("read-only %s changed the model", cmd)
 			}
 		}
 	})

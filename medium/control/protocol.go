@@ -47,6 +47,14 @@ const (
 	CmdDenyClear   = "deny.clear"   // no args; result DenylistResult
 	CmdLinkBlock   = "link.block"   // args LinkArgs; result LinkResult
 	CmdLinkUnblock = "link.unblock" // args LinkArgs; result LinkResult
+
+	// Link-model commands; they fail when no model is loaded.
+	CmdRadioMove     = "radio.move"     // args MoveArgs; result MoveArgs
+	CmdRadioTxPower  = "radio.txpower"  // args TxPowerArgs; result TxPowerArgs
+	CmdRadioMobility = "radio.mobility" // args MobilityArgs; result MobilityArgs
+	CmdLinkSet       = "link.set"       // args LinkSetArgs; result LinkSetArgs
+	CmdLinkClear     = "link.clear"     // args LinkArgs; result LinkArgs
+	CmdModelGet      = "model.get"      // no args; result model.Config
 )
 
 // commands lists every command, in the order error messages name them.
@@ -54,6 +62,8 @@ var commands = []string{
 	CmdStatus, CmdRadios,
 	CmdDenyAdd, CmdDenyRemove, CmdDenySet, CmdDenyList, CmdDenyClear,
 	CmdLinkBlock, CmdLinkUnblock,
+	CmdRadioMove, CmdRadioTxPower, CmdRadioMobility,
+	CmdLinkSet, CmdLinkClear, CmdModelGet,
 }
 
 // Request is one request line.
@@ -133,4 +143,47 @@ type LinkResult struct {
 	Both bool   `json:"both"`
 	// Blocked is the link's new state.
 	Blocked bool `json:"blocked"`
+}
+
+// MoveArgs are the arguments of radio.move, which the result echoes.
+type MoveArgs struct {
+	// Radio is the radio to place; a name the model does not know yet
+	// adds a radio by that name, placed before it exists.
+	Radio string `json:"radio"`
+	// X, Y, Z is the position in metres.
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	Z float64 `json:"z"`
+}
+
+// TxPowerArgs are the arguments of radio.txpower, which the result echoes.
+type TxPowerArgs struct {
+	Radio string `json:"radio"`
+	// DBm is the transmit power in dBm.
+	DBm float64 `json:"dbm"`
+}
+
+// MobilityArgs are the arguments of radio.mobility, which the result
+// echoes: exactly one of Velocity and Stop.
+type MobilityArgs struct {
+	Radio string `json:"radio"`
+	// Velocity is the constant velocity [vx, vy, vz] in m/s ([vx, vy]
+	// means vz = 0); the radio moves from where it is now.
+	Velocity []float64 `json:"velocity,omitempty"`
+	// Stop halts the radio where it is now.
+	Stop bool `json:"stop,omitempty"`
+}
+
+// LinkSetArgs are the arguments of link.set, which the result echoes. The
+// overrides given replace those of the same kind; the others stay.
+type LinkSetArgs struct {
+	// TX is the transmitting radio, RX the receiving one.
+	TX string `json:"tx"`
+	RX string `json:"rx"`
+	// Both also sets the reverse direction.
+	Both bool `json:"both,omitempty"`
+	// SNR fixes the link's SNR in dB, replacing propagation.
+	SNR *float64 `json:"snr,omitempty"`
+	// Loss fixes the probability in [0, 1] that one try is lost.
+	Loss *float64 `json:"loss,omitempty"`
 }

@@ -102,6 +102,10 @@ func removeStale(path string) error {
 type Server struct {
 	// Medium is the medium to control.
 	Medium Medium
+	// Model is the medium's link model, for the radio.*, link.set,
+	// link.clear and model.get commands; nil (no model loaded) makes
+	// them fail with a message that says how to load one.
+	Model Model
 	// Log receives the server's logs; nil discards them.
 	Log *slog.Logger
 	// AllowUID decides whether a peer with this user ID may use the
@@ -112,9 +116,10 @@ type Server struct {
 	Idle time.Duration
 }
 
-// Serve serves the control API of m on ln, refusing peers that are not
-// root, until ctx ends; then it closes ln and every connection, removes
-// the socket file, and returns nil.
+// Serve serves the control API of m, which has no link model, on ln,
+// refusing peers that are not root, until ctx ends; then it closes ln and
+// every connection, removes the socket file, and returns nil. A Server
+// serves a medium with a link model.
 func Serve(ctx context.Context, ln net.Listener, m Medium, log *slog.Logger) error {
 	return (&Server{Medium: m, Log: log}).Serve(ctx, ln)
 }
@@ -307,10 +312,15 @@ func (s *Server) handle(line []byte, log *slog.Logger) Response {
 	if err != nil {
 		return errorResponse(fmt.Sprintf("%s: encoding the result: %v", cmd, err))
 	}
-	if cmd != CmdStatus && cmd != CmdRadios && cmd != CmdDenyList {
+	if !readOnly(cmd) {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
 	return Response{V: ProtocolVersion, OK: true, Result: raw}
+}
+
+// readOnly says whether cmd only reads state.
+func readOnly(cmd string) bool {
+	return cmd == CmdStatus || cmd == CmdRadios || cmd == CmdDenyList || cmd == CmdModelGet
 }
 
 // wireRequest tells a missing version from a wrong one.
@@ -374,6 +384,9 @@ func decodeArgs(cmd string, args json.RawMessage, v any) error {
 
 // exec carries out a decoded command.
 func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
+	if isModelCmd(cmd) {
+		return s.execModel(cmd, args)
+	}
 	m := s.Medium
 	switch cmd {
 	case CmdStatus, CmdRadios, CmdDenyList, CmdDenyClear:

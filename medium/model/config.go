@@ -410,7 +410,7 @@ func (d *decoder) wmediumd(root *value) Config {
 	ifaces.ignore("count") // old wmediumd configurations give the number of ids
 	var interference bool
 	if ifaces.bool("enable_interference", &interference) && interference {
-		cfg.Warnings = append(cfg.Warnings, "ifaces.enable_interference: interference is not modelled yet; frames do not collide")
+		cfg.Warnings = append(cfg.Warnings, "ifaces.enable_interference: interference and collisions are modelled only with hwsim-medium --timing airtime (its own CSMA/CA model, not wmediumd's); with the default fast path frames do not collide")
 	}
 	var snrLinks, probLinks []wlink
 	var snrLinksKey string

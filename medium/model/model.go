@@ -35,6 +35,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 )
@@ -50,8 +51,8 @@ const (
 	DefaultSensitivity = -90.0
 	// DefaultCCAThreshold is the signal, in dBm, at which a radio senses
 	// the medium busy: the OFDM receiver's minimum sensitivity for
-	// 20 MHz channels in IEEE 802.11 (17.3.10.6). It is kept for the
-	// airtime/contention work and not used yet.
+	// 20 MHz channels in IEEE 802.11 (17.3.10.6). The airtime mode's
+	// carrier sense uses it.
 	DefaultCCAThreshold = -82.0
 	// DefaultSNR is the SNR, in dB, of a link that has no override and
 	// no propagation (a radio without a position, or no propagation
@@ -156,7 +157,8 @@ type Config struct {
 	NoiseFloor float64 `json:"noise_floor"`
 	// Sensitivity: a frame whose signal is below it is not heard, in dBm.
 	Sensitivity float64 `json:"sensitivity"`
-	// CCAThreshold in dBm, for the airtime model to come.
+	// CCAThreshold in dBm: a radio that receives another's
+	// transmission at or above it senses the channel busy (airtime mode).
 	CCAThreshold float64 `json:"cca_threshold"`
 	// DefaultSNR is the SNR of links without propagation or override.
 	DefaultSNR float64 `json:"default_snr"`
@@ -661,9 +663,10 @@ func clampSignal(sig float64) int32 {
 }
 
 // PER implements medium.LossModel: a link's fixed loss if it has one, else
-// the model's default loss if set, else the error rate of the rate's
-// modulation and coding at SNR = signal − noise floor for n bytes.
-func (m *Model) PER(tx, rx *medium.Peer, freq uint32, signal int32, rate int8, n int) float64 {
+// the model's default loss if set, else the error rate of the chain
+// entry's modulation and coding (legacy, HT or VHT) at SNR = signal −
+// noise floor for n bytes.
+func (m *Model) PER(tx, rx *medium.Peer, freq uint32, signal int32, rate hwsim.TxRate, n int) float64 {
 	s := m.state.Load()
 	i, s := m.resolve(s, tx)
 	j, s := m.resolve(s, rx)
@@ -680,7 +683,7 @@ func (m *Model) PER(tx, rx *medium.Peer, freq uint32, signal int32, rate int8, n
 	if s.p.defaultLoss >= 0 {
 		return s.p.defaultLoss
 	}
-	return PERForSNR(freq, rate, n, float64(signal)-s.p.noise)
+	return PERForTxRate(freq, rate.Idx, rate.Flags, n, float64(signal)-s.p.noise)
 }
 
 // linkSNR is the SNR of i → j without fading, and whether the link is
@@ -887,11 +890,6 @@ func (m *Model) SetLinkLoss(tx, rx string, p float64) error {
 		return fmt.Errorf("model: loss %v is not a probability", p)
 	}
 	return m.setLink(tx, rx, func(o *override) { o.hasLoss, o.loss = true, p })
-}
-
-// SetLinkBlocked blocks or unblocks frames tx sends to rx (one direction).
-func (m *Model) SetLinkBlocked(tx, rx string, blocked bool) error {
-	return m.setLink(tx, rx, func(o *override) { o.blocked = blocked })
 }
 
 // ClearLink removes every override of the direction tx → rx.

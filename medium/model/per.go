@@ -15,6 +15,13 @@ import (
 //
 //   - OFDM: the per-subcarrier symbol SNR Es/N0 (pilots, guard interval and
 //     the 52-of-64 occupied subcarriers are ignored, a < 1 dB error).
+//   - HT/VHT MCS: the same, less the share of the power each spatial
+//     stream and each extra 20 MHz gets: the noise floor is set for 20 MHz
+//     and the noise power grows with the bandwidth, while the transmit
+//     power is split across N_SS streams, so
+//     SNR_stream = SNR − 10·log10(W / 20 MHz) − 10·log10(N_SS).
+//     Streams are taken as separated perfectly (no inter-stream
+//     interference, no MIMO gain).
 //   - DSSS/CCK: the chip SNR; the despreading gain turns it into
 //     Eb/N0 = SNR · 11 Mchip/s / R.
 //
@@ -23,15 +30,16 @@ import (
 //	BPSK      BER = Q(√(2γ))
 //	QPSK      BER = Q(√γ)                          (Gray, Es = 2Eb)
 //	M-QAM     P√M = 2(1 − 1/√M)·Q(√(3γ/(M−1)))
-//	          SER = 1 − (1 − P√M)²,  BER ≈ SER / log2 M   (M = 16, 64)
+//	          SER = 1 − (1 − P√M)²,  BER ≈ SER / log2 M   (M = 16, 64, 256)
 //	DBPSK     BER = ½·exp(−Eb/N0)                  (1 Mbit/s, Eb/N0 = 11γ)
 //	DQPSK     BER = Q(√(2·0.589·Eb/N0))            (2 Mbit/s, Eb/N0 = 5.5γ;
 //	          differential detection costs 2.3 dB against coherent QPSK)
 //	CCK       BER = Q(√(2·Eb/N0))                  (5.5: Eb/N0 = 2γ, 11: γ;
 //	          coherent QPSK chips, the code's own gain ignored: pessimistic)
 //
-// OFDM rates are protected by the K=7 (133, 171) convolutional code,
-// punctured to 2/3 and 3/4, decoded by a hard-decision Viterbi decoder. The
+// OFDM rates and HT/VHT MCSs are protected by the K=7 (133, 171)
+// convolutional code, punctured to 2/3, 3/4 and (HT/VHT) 5/6, decoded by a
+// hard-decision Viterbi decoder (LDPC is not modelled). The
 // probability of a decoding error event per information bit is bounded by
 // the first ten terms of the union bound:
 //
@@ -42,8 +50,10 @@ import (
 // with p the modulation's BER and a_d the code's distance spectrum
 // (rate 1/2: dfree 10, a = 11 0 38 0 193 0 1331 0 7275 0; 2/3: dfree 6,
 // a = 1 16 48 158 642 2435 9174 34701 131533 499312; 3/4: dfree 5, a = 8 31
-// 160 892 4512 23297 120976 624304 3229885 16721329), clamped to 1. This is
-// the model ns-3's YansErrorRateModel and wmediumd use.
+// 160 892 4512 23297 120976 624304 3229885 16721329; 5/6 with the HT
+// puncturing pattern: dfree 4, a = 14 69 654 4996 39677 314973 2503576
+// 19875546 157824160 1253169928), clamped to 1. This is the model ns-3's
+// YansErrorRateModel and wmediumd use.
 //
 // The frame error rate of n bytes with a per-bit error probability b (Pe for
 // OFDM, the raw BER for DSSS/CCK) is
@@ -62,6 +72,7 @@ var (
 	code12 = codeSpectrum{10, [10]float64{11, 0, 38, 0, 193, 0, 1331, 0, 7275, 0}}
 	code23 = codeSpectrum{6, [10]float64{1, 16, 48, 158, 642, 2435, 9174, 34701, 131533, 499312}}
 	code34 = codeSpectrum{5, [10]float64{8, 31, 160, 892, 4512, 23297, 120976, 624304, 3229885, 16721329}}
+	code56 = codeSpectrum{4, [10]float64{14, 69, 654, 4996, 39677, 314973, 2503576, 19875546, 157824160, 1253169928}}
 )
 
 // binom[n][k] = C(n, k) for n up to the largest distance used (dfree+9).
@@ -120,6 +131,8 @@ func BER(mod mac.Modulation, snr float64) float64 {
 		return BERQAM(16, snr)
 	case mac.ModQAM64:
 		return BERQAM(64, snr)
+	case mac.ModQAM256:
+		return BERQAM(256, snr)
 	}
 	return 0.5
 }
@@ -136,6 +149,8 @@ func ViterbiEventProb(p float64, num, den int) float64 {
 		c = &code23
 	case num == 3 && den == 4:
 		c = &code34
+	case num == 5 && den == 6:
+		c = &code56
 	default:
 		return p
 	}
@@ -196,10 +211,10 @@ func FramePER(b float64, n int) float64 {
 	return -math.Expm1(float64(8*n) * math.Log1p(-b))
 }
 
-// PERForSNR returns the probability that an n-byte frame sent at TX_INFO
-// rate index rate on freq (MHz) is lost at snr dB. An index beyond the
-// band's table (an HT MCS read as a legacy index) is taken as the band's
-// fastest legacy rate; a negative one as its slowest.
+// PERForSNR returns the probability that an n-byte frame sent at legacy
+// TX_INFO rate index rate on freq (MHz) is lost at snr dB. An index beyond
+// the band's table is taken as the band's fastest legacy rate; a negative
+// one as its slowest.
 func PERForSNR(freq uint32, rate int8, n int, snr float64) float64 {
 	t := mac.Rates(freq)
 	i := int(rate)
@@ -210,9 +225,32 @@ func PERForSNR(freq uint32, rate int8, n int, snr float64) float64 {
 		i = len(t) - 1
 	}
 	r := &t[i]
-	b := BER(r.Mod, snr)
-	if r.Mod.OFDM() {
-		b = ViterbiEventProb(b, r.CodeNum, r.CodeDen)
+	return codedPER(r.Mod, r.CodeNum, r.CodeDen, n, snr)
+}
+
+// PERForTxRate returns the probability that an n-byte frame sent as
+// retry-chain entry idx with IEEE80211_TX_RC_* flags (a legacy rate, an HT
+// MCS or a VHT MCS, as mac.TxRateInfo reads them) on freq (MHz) is lost at
+// snr dB (measured over 20 MHz). An HT/VHT MCS is judged by its
+// modulation and code rate at the per-stream SNR; an entry mac does not
+// know (mac80211 sends none) is judged as PERForSNR judges its index.
+func PERForTxRate(freq uint32, idx int8, flags uint16, n int, snr float64) float64 {
+	r, ok := mac.TxRateInfo(freq, idx, flags)
+	if !ok {
+		return PERForSNR(freq, idx, n, snr)
+	}
+	if share := r.NSS * r.WidthMHz / 20; share > 1 {
+		snr -= 10 * math.Log10(float64(share))
+	}
+	return codedPER(r.Mod, r.CodeNum, r.CodeDen, n, snr)
+}
+
+// codedPER is the frame error rate of n bytes sent with modulation mod and
+// code rate num/den (0/0: uncoded) at snr dB.
+func codedPER(mod mac.Modulation, num, den, n int, snr float64) float64 {
+	b := BER(mod, snr)
+	if mod.OFDM() {
+		b = ViterbiEventProb(b, num, den)
 	}
 	return FramePER(b, n)
 }

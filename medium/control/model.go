@@ -1,0 +1,173 @@
+package control
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hwsim-medium/hwsim-medium/medium/model"
+)
+
+// Model is what the control API needs of the link model; *model.Model has
+// it. Every method must be safe to call concurrently with the medium.
+type Model interface {
+	Move(radio string, x, y, z float64) error
+	SetMobility(radio string, mob model.Mobility) error
+	SetTxPower(radio string, dBm float64) error
+	SetLinkSNR(tx, rx string, snr float64) error
+	SetLinkLoss(tx, rx string, p float64) error
+	ClearLink(tx, rx string) error
+	Snapshot() model.Config
+}
+
+var _ Model = (*model.Model)(nil)
+
+// errNoModel answers a link-model command when the daemon runs without one.
+var errNoModel = errors.New("no link model is loaded: start hwsim-medium with -c FILE (see docs/models.md)")
+
+// isModelCmd says whether cmd needs the link model.
+func isModelCmd(cmd string) bool {
+	switch cmd {
+	case CmdRadioMove, CmdRadioTxPower, CmdRadioMobility, CmdLinkSet, CmdLinkClear, CmdModelGet:
+		return true
+	}
+	return false
+}
+
+// execModel carries out a link-model command. Numbers need no finiteness
+// check: JSON has no NaN or infinity, and the decoder refuses numbers
+// beyond float64 (1e999) instead of rounding them to infinity.
+func (s *Server) execModel(cmd string, args json.RawMessage) (any, error) {
+	if s.Model == nil {
+		return nil, errNoModel
+	}
+	m := s.Model
+	switch cmd {
+	case CmdModelGet:
+		var none struct{}
+		if err := decodeArgs(cmd, args, &none); err != nil {
+			return nil, err
+		}
+		return m.Snapshot(), nil
+	case CmdRadioMove:
+		return modelCall(cmd, args, func(a *MoveArgs) error { return needRadio(cmd, a.Radio) },
+			func(a *MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) })
+	case CmdRadioTxPower:
+		return modelCall(cmd, args, func(a *TxPowerArgs) error { return needRadio(cmd, a.Radio) },
+			func(a *TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) })
+	case CmdRadioMobility:
+		return modelCall(cmd, args, func(a *MobilityArgs) error { return checkMobility(cmd, a) },
+			func(a *MobilityArgs) error {
+				var mob model.Mobility // stop: the zero value keeps the radio still
+				copy(mob.Velocity[:], a.Velocity)
+				return m.SetMobility(a.Radio, mob)
+			})
+	case CmdLinkSet:
+		return modelCall(cmd, args, func(a *LinkSetArgs) error { return checkLinkSet(cmd, a) },
+			func(a *LinkSetArgs) error { return eachDirection(a.TX, a.RX, a.Both, a.apply(m)) })
+	case CmdLinkClear:
+		return modelCall(cmd, args, func(a *LinkArgs) error { return checkLink(cmd, a.TX, a.RX) },
+			func(a *LinkArgs) error { return eachDirection(a.TX, a.RX, a.Both, m.ClearLink) })
+	}
+	return nil, fmt.Errorf("unknown command %q", cmd)
+}
+
+// modelCall decodes the arguments of cmd into an A, checks them, carries
+// the command out and echoes them as its result.
+func modelCall[A any](cmd string, args json.RawMessage, check, do func(*A) error) (any, error) {
+	var a A
+	if err := decodeArgs(cmd, args, &a); err != nil {
+		return nil, err
+	}
+	if err := check(&a); err != nil {
+		return nil, err
+	}
+	if err := do(&a); err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return a, nil
+}
+
+func needRadio(cmd, radio string) error {
+	if radio == "" {
+		return missing(cmd, "radio")
+	}
+	return nil
+}
+
+func checkMobility(cmd string, a *MobilityArgs) error {
+	if err := needRadio(cmd, a.Radio); err != nil {
+		return err
+	}
+	switch {
+	case a.Stop && a.Velocity != nil:
+		return fmt.Errorf(`%s: bad args: give "velocity" or "stop", not both`, cmd)
+	case a.Velocity != nil:
+		if n := len(a.Velocity); n != 2 && n != 3 {
+			return fmt.Errorf(`%s: bad args: "velocity" is [vx, vy, vz] or [vx, vy] in m/s, got %d numbers`, cmd, n)
+		}
+	case !a.Stop:
+		return fmt.Errorf(`%s: bad args: give "velocity" [vx, vy, vz] in m/s, or "stop": true`, cmd)
+	}
+	return nil
+}
+
+func checkLinkSet(cmd string, a *LinkSetArgs) error {
+	if err := checkLink(cmd, a.TX, a.RX); err != nil {
+		return err
+	}
+	switch {
+	case a.SNR == nil && a.Loss == nil:
+		return fmt.Errorf(`%s: bad args: give "snr" (dB), "loss" (a probability) or both`, cmd)
+	case a.Loss != nil && !(*a.Loss >= 0 && *a.Loss <= 1):
+		return fmt.Errorf(`%s: bad args: "loss" %v is not a probability (0 to 1)`, cmd, *a.Loss)
+	}
+	return nil
+}
+
+// apply returns what link.set does to one direction of the link. Only the
+// first call can fail (on a name): the model never forgets a radio, so a
+// request is never left half done.
+func (a *LinkSetArgs) apply(m Model) func(tx, rx string) error {
+	return func(tx, rx string) error {
+		if a.SNR != nil {
+			if err := m.SetLinkSNR(tx, rx, *a.SNR); err != nil {
+				return err
+			}
+		}
+		if a.Loss != nil {
+			return m.SetLinkLoss(tx, rx, *a.Loss)
+		}
+		return nil
+	}
+}
+
+// eachDirection calls f for tx → rx and, if both, for rx → tx.
+func eachDirection(tx, rx string, both bool, f func(tx, rx string) error) error {
+	if err := f(tx, rx); err != nil {
+		return err
+	}
+	if both {
+		if err := f(rx, tx); err != nil {
+			return fmt.Errorf("reverse direction: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkLink checks the two ends of a link command.
+func checkLink(cmd, tx, rx string) error {
+	switch {
+	case tx == "":
+		return missing(cmd, "tx")
+	case rx == "":
+		return missing(cmd, "rx")
+	case tx == rx:
+		return fmt.Errorf(`%s: bad args: "tx" and "rx" are both %q; a link joins two radios`, cmd, tx)
+	}
+	return nil
+}
+
+func missing(cmd, field string) error {
+	return fmt.Errorf("%s: bad args: missing %q", cmd, field)
+}
