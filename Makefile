@@ -22,7 +22,8 @@ help:
 	@echo "make demo         run integration/vm/demo.sh (the vwifi walkthrough) in the VM"
 	@echo "make vm           interactive shell in the VM"
 	@echo "make bench        Go micro-benchmarks on the host, then BenchmarkAir/BenchmarkScale in one VM boot"
-	@echo "                  (results: $(CACHE)/bench.json, $(CACHE)/microbench.txt; docs/benchmarks.md)"
+	@echo "                  (results: $(CACHE)/bench.json, $(CACHE)/microbench.txt, medium CPU profiles"
+	@echo "                  $(CACHE)/{air,scale}-*.prof and their pprof -top in *.top; docs/benchmarks.md)"
 
 build:
 	@mkdir -p bin
@@ -59,4 +60,10 @@ bench: build vm-deps vm-tool
 	@$(GO) test -run '^$$' -bench . -benchmem ./medium/ ./hwsim/ ./mac/ >$(CACHE)/microbench.txt 2>&1; \
 		s=$$?; cat $(CACHE)/microbench.txt; exit $$s
 	@echo "==== VM benchmarks ===="
+	@rm -f $(CACHE)/air-*.prof $(CACHE)/scale-*.prof $(CACHE)/air-*.top $(CACHE)/scale-*.top
 	$(VM) $(VMFLAGS) bench -- $(BENCHFLAGS)
+	@for p in $(CACHE)/air-*.prof $(CACHE)/scale-*.prof; do \
+		[ -f "$$p" ] || continue; \
+		echo "==== go tool pprof -top $$p (hwsim-medium CPU profile from the VM) ===="; \
+		$(GO) tool pprof -top -nodecount=30 bin/hwsim-medium "$$p" 2>/dev/null | tee "$${p%.prof}.top" | head -40; \
+	done

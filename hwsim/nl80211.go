@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -43,6 +47,9 @@ var ErrNoWiphy = errors.New("no such wiphy")
 // serialised.
 type NL80211 struct {
 	req genlRequester
+	// sysfs is the ieee80211 sysfs class directory WiphyIndex reads
+	// first; "" skips it.
+	sysfs string
 }
 
 // DialNL80211 opens a generic-netlink socket in the calling thread's network
@@ -69,7 +76,7 @@ func NewNL80211(ctx context.Context, conn *genetlink.Conn) (*NL80211, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NL80211{req: genlRequester{conn: conn, family: fam}}, nil
+	return &NL80211{req: genlRequester{conn: conn, family: fam}, sysfs: "/sys/class/ieee80211"}, nil
 }
 
 // Close closes the socket.
@@ -146,8 +153,13 @@ func (n *NL80211) Wiphys(ctx context.Context) ([]Wiphy, error) {
 }
 
 // WiphyIndex returns the index of the wiphy called name, or an error
-// wrapping ErrNoWiphy.
+// wrapping ErrNoWiphy. It reads sysfs first: nl80211 cannot look a wiphy
+// up by name, and a dump of every wiphy per lookup made creating N radios
+// take O(N²) time (200 radios: 78 s in the test VM).
 func (n *NL80211) WiphyIndex(ctx context.Context, name string) (uint32, error) {
+	if idx, ok := sysfsWiphyIndex(n.sysfs, name); ok {
+		return idx, nil
+	}
 	ws, err := n.Wiphys(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("find wiphy %q: %w", name, err)
@@ -158,6 +170,24 @@ func (n *NL80211) WiphyIndex(ctx context.Context, name string) (uint32, error) {
 		}
 	}
 	return 0, fmt.Errorf("find wiphy %q: %w", name, ErrNoWiphy)
+}
+
+// sysfsWiphyIndex reads dir/name/index. Wiphy names are unique across
+// network namespaces, so an index found there is the right one even when
+// sysfs shows another namespace; anything unexpected defers to the dump.
+func sysfsWiphyIndex(dir, name string) (uint32, bool) {
+	if dir == "" || name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		return 0, false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name, "index"))
+	if err != nil {
+		return 0, false
+	}
+	idx, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(idx), true
 }
 
 // Interface is what the kernel reports about a newly created interface.

@@ -16,6 +16,7 @@ package integration
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -44,15 +45,37 @@ type airConfig struct {
 }
 
 // airConfigs are measured in this order in every round; the first is the
-// reference the others are compared with. New configurations are one line:
-// e.g. {"medium-pathloss", medium{args: []string{"-c", "<path-loss model .yaml>"}}}
-// (the file must exist in the VM) or {"medium-airtime", medium{args:
-// []string{"--timing", "airtime"}}}.
+// reference the others are compared with. New configurations are one line.
 var airConfigs = []airConfig{
 	{"kernel-direct", kernelDirect{}},
 	{"medium", medium{}}, // hwsim-medium fast path (no propagation model, no airtime)
-	{"medium-pathloss", nil},
-	{"medium-airtime", nil}, // hwsim-medium --timing airtime
+	// The fast path judging every frame with free-space propagation and
+	// the SNR error curves (10 m apart: -40 dBm, nothing lost): what the
+	// model costs.
+	{"medium-pathloss", modelMedium{name: "pathloss.yaml", config: benchPathLoss}},
+	// CSMA/CA timing: throughput is bounded by the simulated air (hostapd's
+	// default 802.11b rates here), not by the medium.
+	{"medium-airtime", medium{args: []string{"--timing", "airtime"}}},
+}
+
+const benchPathLoss = `propagation:
+  model: free_space
+radios:
+  - {name: vw0, position: [0, 0]}
+  - {name: vw1, position: [10, 0]}
+`
+
+// modelMedium is the medium started with a link-model file written when
+// the radios are created (inside the VM).
+type modelMedium struct {
+	name, config string
+}
+
+func (modelMedium) Name() string { return "medium" }
+
+func (m modelMedium) Create(t testing.TB, n int) ([]Radio, func()) {
+	t.Helper()
+	return medium{args: []string{"-c", writeModel(t, m.name, m.config)}}.Create(t, n)
 }
 
 // Scenario parameters, flags of the test binary (make bench
@@ -61,8 +84,10 @@ var (
 	benchRounds   = flag.Int("air.rounds", 3, "BenchmarkAir: rounds (each runs every configuration once)")
 	benchPings    = flag.Int("air.pings", 20, "BenchmarkAir: pings per run (0.2 s apart)")
 	benchIperfSec = flag.Int("air.seconds", 8, "BenchmarkAir: seconds per iperf3 run")
-	scaleRadios   = flag.String("scale.radios", "50,200", "BenchmarkScale: comma-separated radio counts")
+	scaleRadios   = flag.String("scale.radios", "50,200,500", "BenchmarkScale: comma-separated radio counts")
 	scaleAPs      = flag.Int("scale.aps", 4, "BenchmarkScale: how many of the radios are hostapd APs")
+	benchCompare  = flag.String("air.compare", "", "BenchmarkAir: path (in the VM) of another hwsim-medium build, measured as configuration \"medium-compare\" after \"medium\" (e.g. the last commit's, to measure a change in one boot)")
+	benchProfile  = flag.Bool("bench.cpuprofile", true, "profile hwsim-medium (--cpuprofile) in the last air round and in every scale run, and send the profiles to the host (BENCH-FILE lines)")
 )
 
 const (
@@ -75,6 +100,9 @@ const (
 type airRun struct {
 	PingAvgMs  float64 `json:"ping_avg_ms"`
 	PingMdevMs float64 `json:"ping_mdev_ms"`
+	// PingMedMs is the median of the per-echo times: the average of a TCG
+	// VM on a shared host is dominated by a few scheduling stalls.
+	PingMedMs  float64 `json:"ping_median_ms"`
 	TCPMbps    float64 `json:"tcp_mbps"`
 	TCPRetr    float64 `json:"tcp_retransmits"`
 	UDPMbps    float64 `json:"udp_mbps"`      // received, unlimited offered rate
@@ -104,6 +132,7 @@ var airFigures = []struct {
 	Cmp   string // "ratio", "diff" (absolute difference) or "" (none)
 }{
 	{"ping_avg_ms", "ping avg rtt (ms)", func(r *airRun) float64 { return r.PingAvgMs }, "diff"},
+	{"ping_median_ms", "ping median rtt (ms)", func(r *airRun) float64 { return r.PingMedMs }, "diff"},
 	{"tcp_mbps", "TCP (Mbit/s)", func(r *airRun) float64 { return r.TCPMbps }, "ratio"},
 	{"udp_mbps", "UDP -b 0 received (Mbit/s)", func(r *airRun) float64 { return r.UDPMbps }, "ratio"},
 	{"udp_loss_pct", "UDP -b 0 loss (%)", func(r *airRun) float64 { return r.UDPLossPct }, ""},
@@ -126,16 +155,22 @@ func BenchmarkAir(b *testing.B) {
 	}
 	runs := map[string][]airRun{}
 	start := time.Now()
+	profiles := map[string]string{} // configuration -> profile path in the VM
+	configs := withCompare(airConfigs, *benchCompare)
 	for round := 1; round <= *benchRounds; round++ {
 		b.Run(fmt.Sprintf("round%d", round), func(b *testing.B) {
 			refRate := 0.0
-			for _, cfg := range airConfigs {
+			for _, cfg := range configs {
 				if cfg.Provider == nil {
 					continue
 				}
+				p := cfg.Provider
+				if round == *benchRounds {
+					p = profiled(p, cfg.Name, profiles)
+				}
 				b.Run(cfg.Name, func(b *testing.B) {
 					t0 := time.Now()
-					r := airScenario(b, cfg.Provider, refRate)
+					r := airScenario(b, p, refRate)
 					if refRate == 0 {
 						refRate = r.UDPMbps
 					}
@@ -151,9 +186,63 @@ func BenchmarkAir(b *testing.B) {
 			}
 		})
 	}
-	rep := summarizeAir(runs)
+	rep := summarizeAir(configs, runs)
 	rep.Seconds = time.Since(start).Seconds()
 	printReport("air", airTable(rep), rep)
+	for name, path := range profiles {
+		printFile(b, "air-"+name+".prof", path)
+	}
+}
+
+// withCompare inserts configuration "medium-compare" (the hwsim-medium
+// binary at bin) after "medium"; bin "" leaves the list as it is.
+func withCompare(configs []airConfig, bin string) []airConfig {
+	if bin == "" {
+		return configs
+	}
+	var out []airConfig
+	for _, c := range configs {
+		out = append(out, c)
+		if m, ok := c.Provider.(medium); ok && c.Name == "medium" {
+			out = append(out, airConfig{"medium-compare", mediumBinary{medium: m, bin: bin}})
+		}
+	}
+	return out
+}
+
+// mediumBinary is the medium provider running another hwsim-medium build.
+type mediumBinary struct {
+	medium
+	bin string
+}
+
+// Create implements Provider: the medium provider finds its binary through
+// HWSIM_MEDIUM, which points at bin for the time of the call.
+func (m mediumBinary) Create(t testing.TB, n int) ([]Radio, func()) {
+	old, had := os.LookupEnv("HWSIM_MEDIUM")
+	os.Setenv("HWSIM_MEDIUM", m.bin)
+	defer func() {
+		if had {
+			os.Setenv("HWSIM_MEDIUM", old)
+		} else {
+			os.Unsetenv("HWSIM_MEDIUM")
+		}
+	}()
+	return m.medium.Create(t, n)
+}
+
+// profiled adds --cpuprofile to a medium configuration and records where
+// the profile goes. Others are returned as they are, medium-compare too:
+// an older build may not have the flag.
+func profiled(p Provider, name string, profiles map[string]string) Provider {
+	m, ok := p.(medium)
+	if !ok || !*benchProfile {
+		return p
+	}
+	path := filepath.Join(os.TempDir(), "bench-air-"+name+".prof")
+	profiles[name] = path
+	m.args = append(append([]string(nil), m.args...), "--cpuprofile", path)
+	return m
 }
 
 // airScenario measures one configuration once.
@@ -179,8 +268,9 @@ func airScenario(b *testing.B, p Provider, refRate float64) *airRun {
 
 	// Latency: warm up (ARP, first frames), then -air.pings pings 0.2 s apart.
 	sta.Ping(b, ap.IP, 1)
-	out := sta.NS.MustExec(b, "ping", "-q", "-c", strconv.Itoa(*benchPings), "-i", pingInterval, "-W", "2", ap.IP)
+	out := sta.NS.MustExec(b, "ping", "-c", strconv.Itoa(*benchPings), "-i", pingInterval, "-W", "2", ap.IP)
 	r.PingAvgMs, r.PingMdevMs = parsePing(b, out)
+	r.PingMedMs = median(pingTimes(out))
 
 	// TCP, station -> AP.
 	before := mp.sample(b)
@@ -239,6 +329,21 @@ func parsePing(t testing.TB, out string) (avg, mdev float64) {
 	}
 	t.Fatalf("no rtt line in ping output:\n%s", out)
 	return 0, 0
+}
+
+// pingTimes returns the time= of every echo reply in ping's output (ms).
+func pingTimes(out string) []float64 {
+	var ts []float64
+	for _, l := range strings.Split(out, "\n") {
+		_, after, ok := strings.Cut(l, " time=")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSuffix(strings.Fields(after)[0], "ms"), 64); err == nil {
+			ts = append(ts, v)
+		}
+	}
+	return ts
 }
 
 // iperfResult is the part of iperf3 -J output the benchmark reads.
@@ -403,7 +508,8 @@ type airConfigReport struct {
 	Implemented bool               `json:"implemented"`
 	Median      map[string]float64 `json:"median,omitempty"`
 	// VsRef compares the median with kernel-direct's: a ratio, or for
-	// ping the added milliseconds (key ping_added_ms) and the ratio.
+	// ping the added milliseconds (keys ping_avg_added_ms,
+	// ping_median_added_ms) and the ratio.
 	VsRef map[string]float64 `json:"vs_kernel_direct,omitempty"`
 	Runs  []airRun           `json:"runs,omitempty"`
 }
@@ -429,14 +535,14 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func summarizeAir(runs map[string][]airRun) *airReport {
+func summarizeAir(configs []airConfig, runs map[string][]airRun) *airReport {
 	rep := &airReport{
 		Scenario: fmt.Sprintf("2 radios in 2 netns, WPA2-CCMP AP + station (channel 6); ping -c %d -i %s; iperf3 station->AP %ds: TCP, UDP -b 0 -l %d, UDP at kernel-direct's received rate",
 			*benchPings, pingInterval, *benchIperfSec, udpLen),
 		Rounds: *benchRounds, CPUs: runtime.NumCPU(), Kernel: kernelRelease(),
 	}
 	var ref map[string]float64
-	for _, cfg := range airConfigs {
+	for _, cfg := range configs {
 		cr := airConfigReport{Name: cfg.Name, Implemented: cfg.Provider != nil, Runs: runs[cfg.Name]}
 		if cfg.Provider != nil && len(cr.Runs) > 0 {
 			cr.Median = map[string]float64{}
@@ -461,7 +567,7 @@ func summarizeAir(runs map[string][]airRun) *airReport {
 					cr.VsRef[fig.Key] = cr.Median[fig.Key] / ref[fig.Key]
 				case "diff":
 					cr.VsRef[fig.Key] = cr.Median[fig.Key] / ref[fig.Key]
-					cr.VsRef["ping_added_ms"] = cr.Median[fig.Key] - ref[fig.Key]
+					cr.VsRef[addedKey(fig.Key)] = cr.Median[fig.Key] - ref[fig.Key]
 				}
 			}
 		}
@@ -501,7 +607,7 @@ func airTable(rep *airReport) string {
 			case fig.Cmp == "ratio":
 				fmt.Fprintf(&sb, " %s (%.2fx) |", num(v), c.VsRef[fig.Key])
 			case fig.Cmp == "diff":
-				fmt.Fprintf(&sb, " %s (%+.2f ms, %.2fx) |", num(v), c.VsRef["ping_added_ms"], c.VsRef[fig.Key])
+				fmt.Fprintf(&sb, " %s (%+.2f ms, %.2fx) |", num(v), c.VsRef[addedKey(fig.Key)], c.VsRef[fig.Key])
 			default:
 				fmt.Fprintf(&sb, " %s |", num(v))
 			}
@@ -510,6 +616,10 @@ func airTable(rep *airReport) string {
 	}
 	return sb.String()
 }
+
+// addedKey names the difference to kernel-direct of a "diff" figure
+// (ping_avg_ms -> ping_avg_added_ms).
+func addedKey(key string) string { return strings.TrimSuffix(key, "_ms") + "_added_ms" }
 
 func num(v float64) string {
 	switch {
@@ -540,6 +650,29 @@ func kernelRelease() string {
 }
 
 var printMu sync.Mutex
+
+// fileChunk is how many base64 characters go on one BENCH-FILE line.
+const fileChunk = 3000
+
+// printFile sends a file to the host over the console as BENCH-FILE lines
+// (base64 chunks) and one BENCH-FILE-END line; the VM tool saves it next
+// to bench.json under name.
+func printFile(t testing.TB, name, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Logf("not sending %s: %v", name, err)
+		return
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	printMu.Lock()
+	defer printMu.Unlock()
+	for len(enc) > 0 {
+		n := min(fileChunk, len(enc))
+		fmt.Printf("BENCH-FILE %s %s\n", name, enc[:n])
+		enc = enc[n:]
+	}
+	fmt.Printf("BENCH-FILE-END %s\n", name)
+}
 
 // printReport writes the table and the JSON (one line) to stdout between
 // markers the VM tool looks for.
@@ -584,6 +717,7 @@ type scaleRun struct {
 	Drops            uint64  `json:"overflow_drops"`  // /proc/net/netlink, whole run
 	Overruns         int64   `json:"medium_overruns"` // from the medium's exit log line; -1 unknown
 	Rejected         int64   `json:"medium_rejected"` // ditto
+	Skipped          int64   `json:"medium_skipped"`  // deliveries not sent to radios that had just rejected one; ditto
 }
 
 type scaleReport struct {
@@ -629,7 +763,12 @@ func scaleScenario(b *testing.B, bin string, n, aps int) *scaleRun {
 	dir := b.TempDir()
 	sock := filepath.Join(dir, "control.sock")
 	t0 := time.Now()
-	d := startDaemon(b, dir, "hwsim-medium", bin, "--radios", strconv.Itoa(n), "--control", sock)
+	args := []string{bin, "--radios", strconv.Itoa(n), "--control", sock}
+	prof := filepath.Join(dir, "medium.prof")
+	if *benchProfile {
+		args = append(args, "--cpuprofile", prof)
+	}
+	d := startDaemon(b, dir, "hwsim-medium", args...)
 	var hostapd *Daemon
 	b.Cleanup(func() {
 		if hostapd != nil {
@@ -649,7 +788,7 @@ func scaleScenario(b *testing.B, bin string, n, aps int) *scaleRun {
 		_, err := os.Stat(last)
 		return err == nil, tail(d.Log(), 5)
 	})
-	r := &scaleRun{Radios: n, APs: aps, CreateSeconds: time.Since(t0).Seconds(), Overruns: -1, Rejected: -1}
+	r := &scaleRun{Radios: n, APs: aps, CreateSeconds: time.Since(t0).Seconds(), Overruns: -1, Rejected: -1, Skipped: -1}
 
 	// APs first (hostapd brings its interfaces up), then the others.
 	var confs []string
@@ -703,7 +842,11 @@ func scaleScenario(b *testing.B, bin string, n, aps int) *scaleRun {
 		if strings.Contains(l, "medium stopped") {
 			r.Overruns = logInt(l, "overruns=")
 			r.Rejected = logInt(l, "rejected=")
+			r.Skipped = logInt(l, "skipped=")
 		}
+	}
+	if *benchProfile {
+		printFile(b, fmt.Sprintf("scale-%d.prof", n), prof)
 	}
 	return r
 }
@@ -728,12 +871,12 @@ func logInt(line, key string) int64 {
 func scaleTable(rep *scaleReport) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "BenchmarkScale: %d vCPU, kernel %s\nscenario: %s\n\n", rep.CPUs, rep.Kernel, rep.Scenario)
-	sb.WriteString("| radios | APs | create (s) | frames/s | deliveries/s | medium CPU (% of a core) | CPU per frame (us) | RSS / peak (MiB) | overflow drops | overruns (exit log) | rejected deliveries |\n")
-	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| radios | APs | create (s) | frames/s | deliveries/s | medium CPU (% of a core) | CPU per frame (us) | RSS / peak (MiB) | overflow drops | overruns (exit log) | rejected deliveries | skipped deliveries |\n")
+	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Runs {
-		fmt.Fprintf(&sb, "| %d | %d | %.1f | %s | %s | %s | %s | %.1f / %.1f | %d | %d | %d |\n",
+		fmt.Fprintf(&sb, "| %d | %d | %.1f | %s | %s | %s | %s | %.1f / %.1f | %d | %d | %d | %d |\n",
 			r.Radios, r.APs, r.CreateSeconds, num(r.FramesPerSec), num(r.DeliveriesPerSec), num(r.CPUPct), num(r.UsPerFrame),
-			r.RSSMiB, r.PeakRSSMiB, r.Drops, r.Overruns, r.Rejected)
+			r.RSSMiB, r.PeakRSSMiB, r.Drops, r.Overruns, r.Rejected, r.Skipped)
 	}
 	return sb.String()
 }

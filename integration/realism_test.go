@@ -35,12 +35,19 @@ func friisSignal(d, freqMHz float64) float64 {
 // configuration file (YAML or wmediumd .cfg, by extension).
 func withModel(t *testing.T, name, config string) medium {
 	t.Helper()
+	return medium{args: []string{"-c", writeModel(t, name, config)}}
+}
+
+// writeModel writes a link-model configuration file for the medium and
+// returns its path.
+func writeModel(t testing.TB, name, config string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("link model %s:\n%s", name, config)
-	return medium{args: []string{"-c", path}}
+	return path
 }
 
 var signalValueRE = regexp.MustCompile(`(?m)^\s*signal:\s*(-?\d+)`)

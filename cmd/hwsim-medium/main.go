@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,6 +51,9 @@ type options struct {
 	logLevel slog.Level
 	control  string
 	config   string
+	// cpuProfile is where a pprof CPU profile of the whole run goes.
+	cpuProfile string
+	timing     medium.Timing
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -64,6 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.config, "c", "", "link model configuration: our YAML (.yaml/.yml) or wmediumd's .cfg (see docs/models.md); default: every radio hears every other at -50 dBm")
 	fs.StringVar(&o.control, "control", control.DefaultPath, "path of the control socket that vwifi-tool talks to (root only); \"\" disables it")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof (written when the medium stops)")
+	timing := fs.String("timing", "fast", "fast: deliver every frame at once (the default); airtime: simulate each frame's time on the air with CSMA/CA contention, collisions and interference (see docs/models.md)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -76,6 +82,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return o, fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)
 	}
+	t, err := medium.ParseTiming(*timing)
+	if err != nil {
+		return o, fmt.Errorf("--timing %q: must be fast or airtime", *timing)
+	}
+	o.timing = t
 	return o, nil
 }
 
@@ -98,14 +109,27 @@ func main() {
 }
 
 func run(ctx context.Context, o options, log *slog.Logger) error {
+	stopProfile := func() {}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile, log)
+		if err != nil {
+			return err
+		}
+		stopProfile = stop
+		defer stop()
+	}
 	// Bad input is reported before anything touches the kernel.
-	mcfg := medium.Config{Logger: log}
+	mcfg := medium.Config{Logger: log, Timing: o.timing}
+	// linkModel stays a nil interface without -c, so the control API can
+	// tell that no model is loaded.
+	var linkModel control.Model
 	if o.config != "" {
 		mdl, err := loadModel(o.config, log)
 		if err != nil {
 			return err
 		}
 		mcfg.Model = mdl
+		linkModel = mdl
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("must run as root (creating radios and registering as the medium need CAP_NET_ADMIN): try sudo hwsim-medium")
@@ -169,15 +193,40 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	g.Go(func() error { return m.Run(gctx, sock) })
 	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
 	if ln != nil {
-		g.Go(func() error { return control.Serve(gctx, ln, m, log.With("component", "control")) })
+		srv := &control.Server{Medium: m, Model: linkModel, Log: log.With("component", "control")}
+		g.Go(func() error { return srv.Serve(gctx, ln) })
 		log.Info("control socket ready", "path", o.control)
 	}
 	log.Info("medium running", "radios", len(created))
 	err = g.Wait()
+	// Written before the radios are removed, which can take longer than
+	// whoever stopped us waits.
+	stopProfile()
 	st := m.Status()
 	ss := sock.Stats()
-	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "uptime", st.Uptime.Round(time.Second))
+	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "skipped", ss.Skipped, "uptime", st.Uptime.Round(time.Second))
 	return err
+}
+
+// startCPUProfile profiles the process until the returned function first
+// runs.
+func startCPUProfile(path string, log *slog.Logger) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: start profiling: %w", err)
+	}
+	return sync.OnceFunc(func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			log.Warn("writing the CPU profile failed", "file", path, "err", err)
+			return
+		}
+		log.Info("CPU profile written", "file", path)
+	}), nil
 }
 
 // loadModel reads a link-model configuration file.

@@ -40,3 +40,30 @@ BENCH-JSON scale {"runs":[]}`
 		t.Error("truncated JSON accepted")
 	}
 }
+
+func TestCollectBenchFiles(t *testing.T) {
+	tests := []struct {
+		name    string
+		lines   []string
+		want    map[string]string
+		wantErr bool
+	}{
+		{"chunks joined", []string{"BENCH-FILE a.prof aGVs", "noise", "BENCH-FILE a.prof bG8=\r", "BENCH-FILE-END a.prof"}, map[string]string{"a.prof": "hello"}, false},
+		{"end without data", []string{"BENCH-FILE-END b.prof"}, nil, true},
+		{"path as name", []string{"BENCH-FILE ../x aGk=", "BENCH-FILE-END ../x"}, nil, true},
+		{"bad base64", []string{"BENCH-FILE c.prof !!", "BENCH-FILE-END c.prof"}, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := collectBench(tc.lines)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			for name, want := range tc.want {
+				if got := string(b.Files[name]); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control"
+)
+
+func TestParseFlags(t *testing.T) {
+	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast}
+	tests := []struct {
+		name    string
+		args    []string
+		want    func(o *options)
+		wantErr string
+	}{
+		{name: "defaults", want: func(*options) {}},
+		{name: "radios", args: []string{"--radios", "5"}, want: func(o *options) { o.radios = 5 }},
+		{name: "airtime", args: []string{"--timing", "airtime"}, want: func(o *options) { o.timing = medium.TimingAirtime }},
+		{name: "fast", args: []string{"--timing", "fast"}, want: func(*options) {}},
+		{name: "cpuprofile", args: []string{"--cpuprofile", "/tmp/m.prof"}, want: func(o *options) { o.cpuProfile = "/tmp/m.prof" }},
+		{name: "model and debug", args: []string{"-c", "m.yaml", "--log-level", "debug"}, want: func(o *options) { o.config, o.logLevel = "m.yaml", slog.LevelDebug }},
+		{name: "bad timing", args: []string{"--timing", "slow"}, wantErr: `--timing "slow": must be fast or airtime`},
+		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: `--log-level "loud": want debug, info, warn or error`},
+		{name: "negative radios", args: []string{"--radios", "-1"}, wantErr: "--radios -1: must be between 0 and"},
+		{name: "stray argument", args: []string{"5"}, wantErr: `unexpected argument "5"`},
+		{name: "unknown flag", args: []string{"--radio", "5"}, wantErr: "flag provided but not defined: -radio"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseFlags(tc.args, io.Discard)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			want := defaults
+			tc.want(&want)
+			assert.Equal(t, want, o)
+		})
+	}
+}

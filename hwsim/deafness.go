@@ -1,0 +1,124 @@
+package hwsim
+
+import (
+	"sync"
+	"time"
+
+	"github.com/hwsim-medium/hwsim-medium/mac"
+)
+
+// The kernel rejects (EINVAL) a delivery to a radio that is idle, stopped
+// or tuned to another channel, but only after allocating and copying the
+// frame, and it answers each rejection with an error message that the
+// medium must read. With many radios most of them idle (the scale
+// benchmark: 500 radios, 4 beaconing APs), such deliveries are nearly all
+// of the work. The frame socket therefore stops sending to a radio that
+// rejected a delivery on a channel, until the radio shows it is active
+// (it transmits, or starts a scan: ADD_MAC_ADDR) or deafProbe has passed,
+// when one delivery is tried again. A radio that starts listening without
+// transmitting (a monitor interface) misses at most deafProbe of frames.
+
+// deafProbe is how long deliveries to a radio that rejected one are
+// skipped before one is tried again.
+const deafProbe = 500 * time.Millisecond
+
+// sentRing is how many recent deliveries the socket remembers to match
+// rejections with (by sequence number). The kernel answers while it
+// processes our send, so only the last send's messages need to fit.
+const sentRing = 4096
+
+type sentDelivery struct {
+	seq  uint32
+	rx   mac.Addr
+	freq uint32
+}
+
+type deafEntry struct {
+	freq  uint32
+	until time.Time
+}
+
+// deafness remembers radios that rejected a delivery. Receive (which sees
+// rejections and activity) and Deliver (which asks) may run on different
+// goroutines, hence the lock.
+type deafness struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	sent  []sentDelivery // by sequence number modulo its length
+	deaf  map[mac.Addr]deafEntry
+	clock time.Time // now() read once per received batch
+	fresh bool      // clock is valid for the current batch
+}
+
+func newDeafness(now func() time.Time) *deafness {
+	return &deafness{now: now, sent: make([]sentDelivery, sentRing), deaf: map[mac.Addr]deafEntry{}}
+}
+
+// newBatch makes the next time check read the clock again: one clock read
+// per batch of frames is precise enough for deafProbe.
+func (d *deafness) newBatch() {
+	d.mu.Lock()
+	d.fresh = false
+	d.mu.Unlock()
+}
+
+func (d *deafness) timeLocked() time.Time {
+	if !d.fresh {
+		d.clock, d.fresh = d.now(), true
+	}
+	return d.clock
+}
+
+// noteSent records the delivery sent with sequence number seq.
+func (d *deafness) noteSent(seq uint32, rx mac.Addr, freq uint32) {
+	d.mu.Lock()
+	d.sent[seq%sentRing] = sentDelivery{seq: seq, rx: rx, freq: freq}
+	d.mu.Unlock()
+}
+
+// rejected marks the receiver of the delivery with sequence number seq as
+// deaf on its channel. Rejections of other messages are ignored.
+func (d *deafness) rejected(seq uint32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e := &d.sent[seq%sentRing]
+	if e.seq != seq || seq == 0 {
+		return
+	}
+	d.deaf[e.rx] = deafEntry{freq: e.freq, until: d.timeLocked().Add(deafProbe)}
+	e.seq = 0
+}
+
+// heard clears the radio an event shows active.
+func (d *deafness) heard(ev *Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.deaf) == 0 {
+		return
+	}
+	switch ev.Kind {
+	case EventFrame:
+		delete(d.deaf, ev.Frame.Transmitter)
+	case EventAddMAC:
+		delete(d.deaf, ev.Radio)
+	}
+}
+
+// skip reports whether a delivery to rx on freq would be rejected.
+func (d *deafness) skip(rx mac.Addr, freq uint32) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.deaf) == 0 {
+		return false
+	}
+	e, ok := d.deaf[rx]
+	if !ok || e.freq != freq {
+		return false
+	}
+	if d.timeLocked().After(e.until) {
+		// Probe: this delivery goes out; a rejection marks it again.
+		delete(d.deaf, rx)
+		return false
+	}
+	return true
+}
