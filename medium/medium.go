@@ -124,8 +124,12 @@ type Medium struct {
 // radio is the medium's view of one hwsim radio.
 type radio struct {
 	Peer
-	refs   map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
-	freq   uint32           // channel of its last transmission
+	refs map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
+	freq uint32           // channel of its last transmission
+	// listen is the channel the radio is believed to listen on: that of
+	// its last transmission since it last started or ended a scan or
+	// changed interfaces (ADD/DEL_MAC_ADDR); 0 when unknown.
+	listen uint32
 	stats  RadioStats
 	links  []LinkStats // by receiver RadioID
 	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here
@@ -288,12 +292,14 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
 		r := m.radioLocked(ev.Radio)
 		r.refs[ev.Addr]++
 		m.byAddr[ev.Addr] = r
+		r.listen = 0 // a scan or an interface starts: channel unknown
 		m.log.Debug("address added", "radio", r.Name, "addr", ev.Addr)
 	case hwsim.EventDelMAC:
 		r := m.byHW[ev.Radio]
 		if r == nil {
 			return nil
 		}
+		r.listen = 0 // back from a scan, or an interface went away
 		// Addresses are reference counted per radio: a station's own
 		// address is added again at every scan start and removed at its
 		// end, and must survive that.
@@ -395,7 +401,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 // status st then already reports failure.
 func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool {
 	tx := m.radioLocked(f.Transmitter)
-	tx.freq = f.Freq
+	tx.freq, tx.listen = f.Freq, f.Freq
 	tx.stats.TxFrames++
 	tx.stats.TxBytes += uint64(len(f.Data))
 	m.stats.Frames++
@@ -424,6 +430,13 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	rt.group = h.IsGroupAddressed()
 	if !rt.group {
 		rt.dst = m.byAddr[h.Addr1]
+		// An addressee tuned to another channel (another BSS, or away
+		// on a scan) cannot acknowledge. The frame is still offered to
+		// it (the kernel takes it if the radio is scanning there), but
+		// as to any other listener: no retries walked for it, no ack.
+		if d := rt.dst; d != nil && d.listen != 0 && f.Freq != 0 && d.listen != f.Freq {
+			rt.dst = nil
+		}
 	}
 	rt.tsf, rt.ibss = m.ibssBeaconLocked(tx, &h, f.Data)
 	return true

@@ -239,6 +239,37 @@ func TestAddressesAreReferenceCounted(t *testing.T) {
 	assert.Zero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
 }
 
+func TestNoAckFromARadioOnAnotherChannel(t *testing.T) {
+	// vw1 last transmitted on channel 11; what vw0 sends it on channel 6
+	// is still offered to it (the kernel decides), but not acknowledged
+	// until vw1 is heard on channel 6, or starts or ends a scan.
+	on := func(ev hwsim.Event, freq uint32) hwsim.Event { ev.Frame.Freq = freq; return ev }
+	toVW1 := func(cookie uint64) hwsim.Event {
+		return on(frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), cookie), 2437)
+	}
+	scan := hwsim.Event{Kind: hwsim.EventAddMAC, Radio: vw(1), Addr: vw(1)}
+	tests := []struct {
+		name   string
+		before []hwsim.Event
+		acked  bool
+	}{
+		{"channel unknown", nil, true},
+		{"away on channel 11", []hwsim.Event{on(frameEvent(vw(1), beacon(vw(1)), 1), 2462)}, false},
+		{"back on channel 6", []hwsim.Event{on(frameEvent(vw(1), beacon(vw(1)), 1), 2462), on(frameEvent(vw(1), beacon(vw(1)), 2), 2437)}, true},
+		{"scan started since", []hwsim.Event{on(frameEvent(vw(1), beacon(vw(1)), 1), 2462), scan}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, 2, Config{})
+			b := r.step(t, append(tc.before, toVW1(9))...)
+			st := b.Statuses[len(b.Statuses)-1]
+			require.Equal(t, uint64(9), st.Cookie)
+			assert.Equal(t, tc.acked, st.Flags&hwsim.TxStatAck != 0)
+			assert.Contains(t, receivers(b), vw(1), "offered to vw1 either way")
+		})
+	}
+}
+
 func TestLearnsRadiosAndAddressesFromFrames(t *testing.T) {
 	r := newRig(t, 1, Config{})
 	newcomer := mac.Addr{0x42, 0, 0, 0, 5, 0}
