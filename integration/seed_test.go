@@ -278,9 +278,10 @@ echo $vw%[1]d_phy`, k)
 	leave()
 
 	// Independent BSS, option 2: WPA-RSN with wpa_supplicant. vw4 starts
-	// once vw3's cell exists: with both started at once the cells do merge
-	// (per-radio clocks), but wpa_supplicant's IBSS-RSN handshakes then
-	// race more often (see the issue notes).
+	// once vw3's cell exists, so it joins that cell instead of merging
+	// two: in a merge wpa_supplicant sends its IBSS Authentication with
+	// the old BSSID, the peer drops it and a late handshake restart
+	// leaves the port closed for about 2 s (docs/ibss.md).
 	var rsn []*Daemon
 	for _, a := range []*Actor{ibss3, ibss4} {
 		ctrl := tb.dir + "/wpa-ibss-" + a.Iface
@@ -292,9 +293,10 @@ echo $vw%[1]d_phy`, k)
 		t.Logf("$ iw dev %s info\n%s", a.Iface, a.waitInfo(t, "in ibss1 (WPA-RSN)", inIBSS1))
 	}
 	// Each IBSS-RSN peer is authenticator and supplicant at once, and
-	// wpa_supplicant redoes a handshake when the peer's Authentication
-	// reply is late, reinstalling keys (and losing a frame) meanwhile. Wait
-	// until both have completed handshakes and none followed for 5 s.
+	// wpa_supplicant restarts its authenticator when the peer's
+	// Authentication reply is late, closing the port until that handshake
+	// completes. Wait until both have completed handshakes and none
+	// followed for 5 s.
 	handshakes := func() (int, int) {
 		return strings.Count(rsn[0].Log(), "EAPOL-4WAY-HS-COMPLETED"), strings.Count(rsn[1].Log(), "EAPOL-4WAY-HS-COMPLETED")
 	}
@@ -319,11 +321,12 @@ echo $vw%[1]d_phy`, k)
 	if cells[0] == "" || cells[0] != cells[1] {
 		t.Errorf("vw3 and vw4 are not in one IBSS cell: %q vs %q", cells[0], cells[1])
 	}
-	// Pings get through. Unlike every other step, 0% loss is not required
-	// here: IBSS-RSN on this stack still loses some pings intermittently
-	// after the handshakes settle (an open problem, see the issue notes).
-	ibss3.waitPing(t, "10.0.0.5")
-	t.Logf("IBSS-RSN ping vw3 -> 10.0.0.5 after settling: %s", ibss3.pingLoss(5, "10.0.0.5"))
+	// Pings get through, every one. This step used to lose one or two
+	// pings in five: wpa_supplicant runs IBSS-RSN with HT, minstrel_ht
+	// samples MCS 12-15, and the medium delivered those with an RX_RATE
+	// beyond the legacy table, which the kernel drops, while acking them
+	// (docs/ibss.md). Deliveries now carry a legacy RX_RATE.
+	ibss3.Ping(t, "10.0.0.5", 10)
 
 	// Stopping the medium removes every radio, wherever it is.
 	tb.stopDaemons()
