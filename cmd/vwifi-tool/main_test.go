@@ -452,6 +452,13 @@ func startModel(t *testing.T) (*model.Model, string) {
 	return mdl, sock
 }
 
+func TestMoveNotesARadioStillToCome(t *testing.T) {
+	_, sock := startModel(t)
+	assertRun(t, sock, []string{"move", "vw1", "1", "1"}, "moved vw1 to (1, 1, 0) m\n", "", 0)
+	assertRun(t, sock, []string{"move", "vw9", "1", "1"}, "moved vw9 to (1, 1, 0) m\n",
+		"vwifi-tool: note: no radio is named vw9 yet; the model places it when one appears", 0)
+}
+
 func TestModelCommands(t *testing.T) {
 	mdl, sock := startModel(t)
 	tests := []struct {

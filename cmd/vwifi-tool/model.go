@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
@@ -48,11 +50,29 @@ func (t *tool) move(ctx context.Context, args []string) error {
 	if err := t.modelDo(ctx, func() error { return t.c.Move(ctx, radio, p[0], p[1], p[2]) }); err != nil {
 		return fmt.Errorf("move %s: %w", radio, err)
 	}
+	t.warnIfAbsent(ctx, radio)
 	if t.o.json {
 		return t.printJSON(control.MoveArgs{Radio: radio, X: p[0], Y: p[1], Z: p[2]})
 	}
 	fmt.Fprintf(t.stdout, "moved %s to %s m\n", radio, vector(p))
 	return nil
+}
+
+// warnIfAbsent notes on stderr that no radio of the medium answers to
+// name: move places such a name for a radio still to come, which is what
+// a typo does too.
+func (t *tool) warnIfAbsent(ctx context.Context, name string) {
+	radios, err := t.c.Radios(ctx)
+	if err != nil {
+		return // the move itself succeeded; this is only a hint
+	}
+	addr, addrErr := mac.ParseAddr(name)
+	for _, r := range radios {
+		if r.Iface == name || r.Name == name || (addrErr == nil && (r.HWAddr == addr || slices.Contains(r.Addrs, addr))) {
+			return
+		}
+	}
+	fmt.Fprintf(t.stderr, "vwifi-tool: note: no radio is named %s yet; the model places it when one appears (vwifi-tool radios lists them)\n", name)
 }
 
 func (t *tool) txPower(ctx context.Context, args []string) error {
