@@ -396,15 +396,13 @@ func TestAirtimeThroughput(t *testing.T) {
 	}
 }
 
-// TestHTRates: an 802.11n AP (hw_mode=g, ieee80211n=1) and a station
+// TestHTRates: an 802.11n AP (hw_mode=g, ieee80211n=1) and a station,
 // both restricted to HT MCS 15 (two streams) and 1 Mbit/s (`iw set
-// bitrates`), so data frames go at MCS 15 once rate control finds it. mac80211_hwsim
-// flags MCS rates in TX_INFO_FLAGS; the medium must read them and hand
-// each receiver a legacy RX_RATE its kernel accepts: the kernel drops
-// frames whose RX_RATE is beyond the band's legacy table (12 entries on
-// 2.4 GHz), so reading MCS 15 as a legacy index would lose every frame.
-// (Medium only: with kernel-direct, minstrel_ht on the station here keeps
-// sending at 1 Mbit/s, so the scenario would not exercise MCS 15.)
+// bitrates`). mac80211_hwsim flags MCS rates in TX_INFO_FLAGS; the medium
+// must hand each receiver a legacy RX_RATE its kernel accepts: the kernel
+// drops frames whose RX_RATE is beyond the band's legacy table (12
+// entries on 2.4 GHz), so reading MCS 15 as a legacy index loses every
+// such frame after the medium acked it (this test fails on 6cd5039).
 func TestHTRates(t *testing.T) {
 	tb := NewTestbed(t, medium{}, 2)
 	ap := tb.Place(0, "10.0.0.1/24")
@@ -416,24 +414,26 @@ func TestHTRates(t *testing.T) {
 	s.WaitCompleted(t)
 	warnings := func() int { d, _ := run("dmesg"); return strings.Count(d, "WARNING:") }
 	before := warnings()
-	// Left with MCS 15 and 1 Mbit/s (a mask needs one legacy rate),
-	// rate control sends data at MCS 15.
+	// A mask needs one legacy rate; 1 Mbit/s is the other choice.
 	for _, a := range []*Actor{ap, sta} {
 		a.NS.MustExec(t, "iw", "dev", a.Iface, "set", "bitrates", "legacy-2.4", "1", "ht-mcs-2.4", "15")
 	}
 	sta.waitPing(t, ap.IP)
-	// Rate control (minstrel_ht, which does not know the mask) reaches
-	// MCS 15 after sampling it, on one side or the other, within some
-	// hundred frames; until then its picks can end up at 1 Mbit/s.
-	// "tx bitrate" is the rate of the last reported frame: wait until
-	// either side shows MCS 15, so that frames do cross at MCS 15.
+	// minstrel_ht (which does not know the mask) reaches MCS 15 after
+	// sampling it, on one side or the other, usually within some hundred
+	// frames; in about one run in ten it stays at 1 Mbit/s on both sides
+	// (kernel-direct too), and then there is no MCS 15 traffic to judge:
+	// the test says so instead of passing. "tx bitrate" is the rate of
+	// the last reported frame.
 	mcs15 := regexp.MustCompile(`tx bitrate:.*MCS 15\b`)
-	waitFor(t, connectTimeout, "a side to send at HT MCS 15", func() (bool, string) {
+	if ok, dumps := poll(connectTimeout, func() (bool, string) {
 		sta.NS.Exec("ping", "-q", "-c", "50", "-i", "0.01", "-s", "1400", "-W", "1", ap.IP)
 		apDump, _ := ap.NS.Exec("iw", "dev", ap.Iface, "station", "dump")
 		staDump, _ := sta.NS.Exec("iw", "dev", sta.Iface, "station", "dump")
 		return mcs15.MatchString(apDump) || mcs15.MatchString(staDump), apDump + staDump
-	})
+	}); !ok {
+		t.Skipf("rate control stayed at 1 Mbit/s for %s; no MCS 15 frames to test:\n%s", connectTimeout, dumps)
+	}
 	out, err := sta.NS.Exec("ping", "-q", "-c", "50", "-i", "0.02", "-s", "1400", "-W", "2", ap.IP)
 	dump := sta.NS.MustExec(t, "iw", "dev", sta.Iface, "station", "dump")
 	t.Logf("ping -s 1400 at MCS 15:\n%s\n%s station dump:\n%s", out, sta.Iface, dump)
