@@ -14,9 +14,10 @@ import (
 // benchmark: 500 radios, 4 beaconing APs), such deliveries are nearly all
 // of the work. The frame socket therefore stops sending to a radio that
 // rejected a delivery on a channel, until the radio shows it is active
-// (it transmits, or starts a scan: ADD_MAC_ADDR) or deafProbe has passed,
-// when one delivery is tried again. A radio that starts listening without
-// transmitting (a monitor interface) misses at most deafProbe of frames.
+// (it transmits, or starts or ends a scan: ADD/DEL_MAC_ADDR) or deafProbe
+// has passed, when one delivery is tried again. A radio that starts
+// listening without transmitting (a monitor interface) misses at most
+// deafProbe of frames.
 
 // deafProbe is how long deliveries to a radio that rejected one are
 // skipped before one is tried again.
@@ -99,7 +100,9 @@ func (d *deafness) heard(ev *Event) {
 	switch ev.Kind {
 	case EventFrame:
 		delete(d.deaf, ev.Frame.Transmitter)
-	case EventAddMAC:
+	case EventAddMAC, EventDelMAC:
+		// A scan starts or ends (or an interface changes): the radio
+		// is on another channel than when it rejected.
 		delete(d.deaf, ev.Radio)
 	}
 }

@@ -146,4 +146,9 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	assert.True(t, d.skip(rx, 2412))
 	d.heard(&Event{Kind: EventAddMAC, Radio: rx})
 	assert.False(t, d.skip(rx, 2412), "a scan start clears it")
+	d.noteSent(10, rx, 2412)
+	d.rejected(10)
+	require.True(t, d.skip(rx, 2412))
+	d.heard(&Event{Kind: EventDelMAC, Radio: rx})
+	assert.False(t, d.skip(rx, 2412), "a scan end clears it: the radio is back on its channel")
 }
