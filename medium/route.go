@@ -1,0 +1,236 @@
+package medium
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
+	"github.com/hwsim-medium/hwsim-medium/mac"
+)
+
+// Run routes frames from conn until ctx ends or the connection fails. It
+// returns nil when ctx ends. Under TimingAirtime each frame is delivered
+// and completed after its simulated time on the air.
+func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
+	if m.timing == TimingAirtime {
+		return m.runAir(ctx, conn)
+	}
+	evs := make([]hwsim.Event, 64)
+	for {
+		n, err := conn.Receive(ctx, evs)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("medium: %w", err)
+		}
+		m.mu.Lock()
+		for i := range evs[:n] {
+			if err := m.handleLocked(conn, &evs[i]); err != nil {
+				m.mu.Unlock()
+				return fmt.Errorf("medium: %w", err)
+			}
+		}
+		m.mu.Unlock()
+		if err := conn.Flush(); err != nil {
+			// A refused batch loses its frames, as a collision would;
+			// the air goes on.
+			m.mu.Lock()
+			m.stats.SendErrors++
+			m.mu.Unlock()
+			m.log.Warn("sending to the kernel failed", "err", err)
+		}
+	}
+}
+
+func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
+	switch ev.Kind {
+	case hwsim.EventFrame:
+		return m.routeLocked(conn, &ev.Frame)
+	case hwsim.EventAddMAC:
+		r := m.radioLocked(ev.Radio)
+		r.refs[ev.Addr]++
+		m.byAddr[ev.Addr] = r
+		r.listen = 0 // a scan or an interface starts: channel unknown
+		m.log.Debug("address added", "radio", r.Name, "addr", ev.Addr)
+	case hwsim.EventDelMAC:
+		r := m.byHW[ev.Radio]
+		if r == nil {
+			return nil
+		}
+		r.listen = 0 // back from a scan, or an interface went away
+		// Addresses are reference counted per radio: a station's own
+		// address is added again at every scan start and removed at its
+		// end, and must survive that.
+		if r.refs[ev.Addr]--; r.refs[ev.Addr] <= 0 {
+			delete(r.refs, ev.Addr)
+			if m.byAddr[ev.Addr] == r && ev.Addr != r.HW {
+				delete(m.byAddr, ev.Addr)
+			}
+		}
+		m.log.Debug("address removed", "radio", r.Name, "addr", ev.Addr)
+	}
+	return nil
+}
+
+// route is one transmitted frame as the medium judges it: who sent it, whose
+// denylist entries apply, whom it is addressed to. The fast path builds it
+// on the stack per frame; the airtime mode keeps one per queued frame.
+type route struct {
+	f   *hwsim.Frame
+	tx  *radio
+	src *radio // owner of the frame's SA, for the denylist
+	dst *radio // the addressee of a unicast frame, if known
+	// group: group-addressed, so nobody acks it.
+	group bool
+	// ibss: an IBSS beacon or probe response with timestamp tsf, which is
+	// rewritten per receiver.
+	ibss bool
+	tsf  uint64
+}
+
+// noAck reports whether the frame goes out once and unacknowledged.
+func (rt *route) noAck() bool { return rt.group || rt.f.Flags&hwsim.TxCtlNoAck != 0 }
+
+// routeLocked delivers one frame and reports its TX status.
+func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
+	var rt route
+	st := &m.status
+	if !m.beginLocked(&rt, f, st) {
+		return m.statusLocked(conn, rt.tx, st)
+	}
+	tx, dst := rt.tx, rt.dst
+	acked := false
+	// tries is the retry chain as the destination saw it: with a loss
+	// model, the tries used until one got through.
+	tries := f.Rates
+	first := firstRate(&f.Rates)
+	d := m.deliveryOf(f)
+	for _, rx := range m.radios {
+		if rx == nil || rx == tx {
+			continue
+		}
+		if m.blockedLocked(&rt, rx) {
+			tx.links[rx.ID].Blocked++
+			continue
+		}
+		signal, heard := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
+		rate := first
+		if heard && m.loss != nil {
+			if rx == dst {
+				rate, heard = m.walkRetries(tx, rx, f, signal, &tries)
+			} else {
+				// Others overhear the first try only.
+				heard = !m.lost(tx, rx, f, signal, rate)
+			}
+		}
+		if !heard {
+			tx.links[rx.ID].Lost++
+			continue
+		}
+		// Inline rather than a call per receiver (as air.deliverLocked),
+		// which costs the fast path measurably (BenchmarkRoute). RX_RATE
+		// is an index into the receiver's legacy bitrate table: the
+		// kernel drops anything else, so an MCS is reported as a legacy
+		// rate.
+		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(mac.RxLegacyIndex(f.Freq, rate.Idx, rate.Flags))
+		if rt.ibss {
+			stampIBSS(&rt, rx)
+		}
+		if err := conn.Deliver(d); err != nil {
+			return deliverError(rx, err)
+		}
+		countDelivery(&rt, rx)
+		if rx == dst {
+			acked = true
+			st.Signal = signal
+		}
+	}
+	if m.loss == nil {
+		// Nothing is lost: the first try got through.
+		m.settleLocked(&rt, st, acked, nil)
+	} else {
+		m.settleLocked(&rt, st, acked, &tries)
+	}
+	return m.statusLocked(conn, tx, st)
+}
+
+// beginLocked counts a transmitted frame, parses it into rt and starts its
+// TX status in st. It returns false for a frame nobody can receive, whose
+// status st then already reports failure.
+func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool {
+	tx := m.radioLocked(f.Transmitter)
+	tx.freq, tx.listen = f.Freq, f.Freq
+	tx.stats.TxFrames++
+	tx.stats.TxBytes += uint64(len(f.Data))
+	m.stats.Frames++
+	*st = hwsim.TxStatus{Transmitter: f.Transmitter, Flags: f.Flags &^ hwsim.TxStatAck, Cookie: f.Cookie, Signal: DefaultSignal, Rates: f.Rates}
+	*rt = route{f: f, tx: tx}
+	h, err := mac.Parse(f.Data)
+	if err != nil {
+		// Not a frame anyone can receive; complete it so the radio's
+		// queue does not stall.
+		m.stats.Malformed++
+		m.log.Debug("unparsable frame", "radio", tx.Name, "err", err)
+		failRates(&st.Rates)
+		return false
+	}
+	// Learn the transmitter's interface address from the frame itself:
+	// address announcements can be missed (radios that existed before the
+	// medium) or withdrawn by a scan.
+	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
+		if m.byAddr[ta] == nil {
+			m.byAddr[ta] = tx
+		}
+	}
+	if sa, ok := h.SA(); ok {
+		rt.src = m.byAddr[sa]
+	}
+	rt.group = h.IsGroupAddressed()
+	if !rt.group {
+		rt.dst = m.byAddr[h.Addr1]
+		// An addressee tuned to another channel (another BSS, or away
+		// on a scan) cannot acknowledge. The frame is still offered to
+		// it (the kernel takes it if the radio is scanning there), but
+		// as to any other listener: no retries walked for it, no ack.
+		if d := rt.dst; d != nil && d.listen != 0 && f.Freq != 0 && d.listen != f.Freq {
+			rt.dst = nil
+		}
+	}
+	rt.tsf, rt.ibss = m.ibssBeaconLocked(tx, &h, f.Data)
+	return true
+}
+
+// blockedLocked reports whether a link block or the denylist withholds the
+// frame from rx.
+func (m *Medium) blockedLocked(rt *route, rx *radio) bool {
+	return m.blocks[[2]RadioID{rt.tx.ID, rx.ID}] || (rt.src != nil && rx.denies[rt.src.ID])
+}
+
+// deliveryOf starts the delivery of f: what is the same for every
+// receiver.
+func (m *Medium) deliveryOf(f *hwsim.Frame) *hwsim.Delivery {
+	m.delivery = hwsim.Delivery{Data: f.Data, Freq: f.Freq}
+	return &m.delivery
+}
+
+func deliverError(rx *radio, err error) error {
+	return fmt.Errorf("deliver to %s: %w", rx.Name, err)
+}
+
+// countDelivery counts a frame delivered to rx.
+func countDelivery(rt *route, rx *radio) {
+	n := uint64(len(rt.f.Data))
+	link := &rt.tx.links[rx.ID]
+	link.Frames++
+	link.Bytes += n
+	rx.stats.RxFrames++
+	rx.stats.RxBytes += n
+}
+
+func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) error {
+	if err := conn.Status(st); err != nil {
+		return fmt.Errorf("report TX status to %s: %w", tx.Name, err)
+	}
+	return nil
+}
