@@ -26,7 +26,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -206,9 +205,6 @@ func DefaultPropagation() Propagation {
 
 // NewRadio returns a Radio with the default transmit power.
 func NewRadio() Radio { return Radio{Node: Node{TxPower: DefaultTxPower}} }
-
-// ErrUnknownRadio is returned by live changes naming no known radio.
-var ErrUnknownRadio = errors.New("no such radio")
 
 // Model is a medium.LossModel with positions, propagation, error rates,
 // per-link overrides and mobility. Create it with New or Load.
@@ -781,7 +777,7 @@ func (s *state) mustFind(name string) (int32, error) {
 	if i := s.find(name); i >= 0 {
 		return i, nil
 	}
-	return -1, fmt.Errorf("model: %q: %w", name, ErrUnknownRadio)
+	return -1, fmt.Errorf("model: %q: %w", name, medium.ErrUnknownRadio)
 }
 
 // Move places radio name at (x, y, z), metres. Its mobility, if any,

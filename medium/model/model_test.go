@@ -235,7 +235,7 @@ func TestFreeSpaceSignal(t *testing.T) {
 		t.Errorf("after placing vw3: %d", sig)
 	}
 	// Errors.
-	if err := m.SetTxPower("nope", 1); !errors.Is(err, ErrUnknownRadio) {
+	if err := m.SetTxPower("nope", 1); !errors.Is(err, medium.ErrUnknownRadio) {
 		t.Errorf("unknown radio: %v", err)
 	}
 	if err := m.SetLinkLoss("vw0", "vw1", 1.5); err == nil {
@@ -454,7 +454,7 @@ func TestSnapshot(t *testing.T) {
 func TestLearnBeforeTransmit(t *testing.T) {
 	m, _ := New(DefaultConfig())
 	p := peers(2)
-	if err := m.SetLinkSNR("vw0", "vw1", 3); !errors.Is(err, ErrUnknownRadio) {
+	if err := m.SetLinkSNR("vw0", "vw1", 3); !errors.Is(err, medium.ErrUnknownRadio) {
 		t.Fatalf("err %v", err)
 	}
 	m.Learn(*p[0])
