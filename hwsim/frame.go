@@ -74,6 +74,11 @@ type Delivery struct {
 	// Freq in MHz; 0 leaves it out and the kernel uses the receiver's
 	// current channel.
 	Freq uint32
+	// Answer asks the connection to learn whether the kernel takes this
+	// delivery (Conn.Delivered): set for the addressee of a unicast
+	// frame, whose acknowledgement depends on it. Such a delivery is
+	// always sent, never skipped as one to a radio that refused recently.
+	Answer bool
 }
 
 // TxStatus tells the transmitter what became of a frame. mac80211 holds
@@ -95,18 +100,43 @@ type TxStatus struct {
 	Rates [MaxTxRates]TxRate
 }
 
+// Ticket names one queued delivery whose answer the medium waits for
+// (Delivery.Answer). The zero Ticket is a delivery that was never sent.
+type Ticket uint32
+
 // Conn is the medium's side of the kernel connection: frames and MAC events
 // in, deliveries and TX status out. The real implementation is a netlink
 // socket (FrameSocket); tests use an in-memory fake.
+//
+// A unicast frame is acknowledged only if its addressee's kernel takes the
+// delivery, as the kernel's own delivery decides: it refuses frames for a
+// radio that is idle, stopped or tuned elsewhere. So the medium queues the
+// deliveries of a batch (the addressee's with Answer set), calls Sync,
+// asks Delivered for each addressee, and only then queues the TX
+// statuses and calls Flush.
+//
+// Sending never fails one message at a time: a refused send loses what it
+// carried, as a collision would, and the error is kept for Flush to
+// return, so the caller has one place to count it and goes on routing.
 type Conn interface {
 	// Receive blocks until at least one event is available (or ctx ends)
 	// and fills evs with as many queued events as fit. Frame data stays
 	// valid until the next call.
 	Receive(ctx context.Context, evs []Event) (int, error)
-	// Deliver queues a frame for a receiver. Data is copied.
-	Deliver(d *Delivery) error
+	// Deliver queues a frame for a receiver (Data is copied) and returns
+	// the Ticket to ask Delivered about, when d.Answer is set.
+	Deliver(d *Delivery) Ticket
+	// Sync sends everything queued and waits for the kernel's answers to
+	// the deliveries that asked for one.
+	Sync()
+	// Delivered reports whether the kernel took the delivery t, which
+	// asked for an answer and was queued before the last Sync. Tickets
+	// are valid until Flush.
+	Delivered(t Ticket) bool
 	// Status queues a TX status.
-	Status(s *TxStatus) error
-	// Flush sends everything queued.
+	Status(s *TxStatus)
+	// Flush sends everything queued. It returns the first send error
+	// since the previous Flush (nil if every send went out), so a failure
+	// is reported once and then forgotten.
 	Flush() error
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -30,6 +31,10 @@ const (
 	// pollInterval bounds how long a blocking receive waits before it looks
 	// at ctx again. Blocking reads measured faster than Go's poller here.
 	pollInterval = 200 * time.Millisecond
+	// answerWait bounds how long Sync waits for another goroutine to read
+	// the kernel's answers. They are queued before our send returns, so
+	// this passes only when they were lost to a receive overrun.
+	answerWait = pollInterval
 )
 
 // SocketStats are counters of the frame socket.
@@ -47,6 +52,11 @@ type SocketStats struct {
 	// Skipped counts deliveries not sent because their receiver had just
 	// rejected one on that channel (see deafness).
 	Skipped uint64
+	// SendErrors counts sends the kernel refused as a whole.
+	SendErrors uint64
+	// Unanswered counts waits for the kernel's answers that Sync gave up
+	// (a receive overrun lost them); their deliveries counted as taken.
+	Unanswered uint64
 }
 
 // FrameSocket is the netlink socket registered as the medium: it implements
@@ -57,12 +67,25 @@ type FrameSocket struct {
 	fd   int
 	enc  Encoder
 	deaf *deafness
+	ans  *answers
 
+	// rmu is held by whoever reads the socket: Receive, or Sync when it
+	// reads the kernel's answers itself.
+	rmu  sync.Mutex
 	rbuf []byte
+	// Datagrams with events that Sync read while it waited for answers,
+	// for the next Receive: rbuf[pstart:pend], one length each in plens.
+	// They lie after the datagrams of the last Receive, whose events are
+	// still in use.
+	pstart, pend int
+	plens        []int
+
 	sbuf []byte
 	msgs uint64
+	mark int   // offset in sbuf of the last delivery asking for an answer; -1: none
+	err  error // first send error since the last Flush
 
-	overruns, rejected, malformed, sends, messages, skipped atomic.Uint64
+	overruns, rejected, malformed, sends, messages, skipped, sendErrors, unanswered atomic.Uint64
 }
 
 // OpenFrameSocket opens a generic-netlink socket for the hwsim family id
@@ -81,8 +104,8 @@ func OpenFrameSocket(family uint16) (*FrameSocket, error) {
 }
 
 func newFrameSocket(fd int, family uint16) *FrameSocket {
-	return &FrameSocket{fd: fd, enc: Encoder{Family: family}, deaf: newDeafness(time.Now),
-		rbuf: make([]byte, recvBuffer), sbuf: make([]byte, 0, sendFlushAt+maxMessage)}
+	return &FrameSocket{fd: fd, enc: Encoder{Family: family}, deaf: newDeafness(time.Now), ans: newAnswers(),
+		rbuf: make([]byte, recvBuffer), sbuf: make([]byte, 0, sendFlushAt+maxMessage), mark: -1}
 }
 
 func (s *FrameSocket) setup() error {
@@ -160,10 +183,17 @@ func (s *FrameSocket) Register(ctx context.Context) error {
 // (recvmmsg(2) would save the final receive that fails with EAGAIN, but
 // measured no faster here: see docs/benchmarks.md.)
 func (s *FrameSocket) Receive(ctx context.Context, evs []Event) (int, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	s.deaf.newBatch()
-	n := 0
-	off := 0
-	for n < len(evs) && off+maxMessage <= len(s.rbuf) {
+	n, off := s.takePending(evs)
+	defer func() {
+		if len(s.plens) == 0 {
+			// Sync reads answers into the space after this batch.
+			s.pstart, s.pend = off, off
+		}
+	}()
+	for n < len(evs) && off+maxMessage <= len(s.rbuf) && len(s.plens) == 0 {
 		flags := unix.MSG_DONTWAIT
 		if n == 0 {
 			// Checked before every blocking receive: under steady
@@ -194,6 +224,25 @@ func (s *FrameSocket) Receive(ctx context.Context, evs []Event) (int, error) {
 	return n, nil
 }
 
+// takePending moves the datagrams Sync read to the front of the receive
+// buffer (the previous batch's events are spent) and decodes as many as
+// evs holds. It returns the events stored and the end of what it used;
+// datagrams that did not fit stay pending.
+func (s *FrameSocket) takePending(evs []Event) (n, off int) {
+	if len(s.plens) == 0 {
+		return 0, 0
+	}
+	end := copy(s.rbuf, s.rbuf[s.pstart:s.pend])
+	i := 0
+	for ; i < len(s.plens) && n < len(evs); i++ {
+		n = s.decode(s.rbuf[off:off+s.plens[i]], evs, n)
+		off += align4(s.plens[i])
+	}
+	s.pstart, s.pend = off, end
+	s.plens = append(s.plens[:0], s.plens[i:]...)
+	return n, off
+}
+
 // decode stores the events of one datagram in evs from index n on and
 // returns the new count.
 func (s *FrameSocket) decode(b []byte, evs []Event, n int) int {
@@ -212,9 +261,8 @@ func (s *FrameSocket) decode(b []byte, evs []Event, n int) int {
 			evs[n] = d.Event
 			n++
 			s.deaf.heard(&d.Event)
-		case d.IsAck && d.Ack.Errno != 0:
-			s.rejected.Add(1)
-			s.deaf.rejected(d.Ack.Seq)
+		case d.IsAck:
+			s.answered(&d.Ack)
 		case d.Overrun:
 			s.overruns.Add(1)
 		}
@@ -222,54 +270,168 @@ func (s *FrameSocket) decode(b []byte, evs []Event, n int) int {
 	return n
 }
 
+// answered takes the kernel's answer to one of our messages.
+func (s *FrameSocket) answered(k *KernelError) {
+	if k.Errno != 0 {
+		s.rejected.Add(1)
+		s.deaf.rejected(k.Seq)
+	}
+	s.ans.heard(k.Seq, k.Errno)
+}
+
 // Deliver implements Conn.
 // Deliveries to a radio that has just rejected one on the same channel are
-// skipped (counted in Stats().Skipped), see deafness.
-func (s *FrameSocket) Deliver(d *Delivery) error {
-	if s.deaf.skip(d.Receiver, d.Freq) {
+// skipped (counted in Stats().Skipped; see deafness), unless d.Answer asks
+// for the kernel's answer.
+func (s *FrameSocket) Deliver(d *Delivery) Ticket {
+	if !d.Answer && s.deaf.skip(d.Receiver, d.Freq) {
 		s.skipped.Add(1)
-		return nil
+		return 0
 	}
+	off := len(s.sbuf)
 	s.sbuf = s.enc.AppendDelivery(s.sbuf, d)
-	s.deaf.noteSent(s.enc.seq, d.Receiver, d.Freq)
-	return s.queued()
+	seq := s.enc.seq
+	s.deaf.noteSent(seq, d.Receiver, d.Freq)
+	var t Ticket
+	if d.Answer {
+		s.ans.add(seq)
+		s.mark = off
+		t = Ticket(seq)
+	}
+	s.queued()
+	return t
 }
+
+// Sync implements Conn. The answers are on the socket when the send
+// returns (see answers), so reading them costs one receive; when another
+// goroutine is receiving (airtime mode) it reads them for us.
+func (s *FrameSocket) Sync() {
+	s.send()
+	if !s.ans.waiting() {
+		return
+	}
+	if s.rmu.TryLock() {
+		s.readAnswers()
+		s.rmu.Unlock()
+		return
+	}
+	if !s.ans.wait(answerWait) {
+		s.ans.giveUp()
+		s.unanswered.Add(1)
+	}
+}
+
+// readAnswers reads the socket until the marker's answer came. Datagrams
+// with events are kept for the next Receive. With rmu held.
+func (s *FrameSocket) readAnswers() {
+	for s.ans.waiting() {
+		if s.pend+maxMessage > len(s.rbuf) {
+			break
+		}
+		// Blocking, but the answer is already queued: the receive
+		// timeout passes only if it was lost.
+		got, err := recv(s.fd, s.rbuf[s.pend:], 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if errors.Is(err, unix.ENOBUFS) {
+			// The kernel dropped messages: the answer may be among them.
+			s.overruns.Add(1)
+		}
+		if err != nil {
+			break
+		}
+		if s.answersIn(s.rbuf[s.pend : s.pend+got]) {
+			s.plens = append(s.plens, got)
+			s.pend += align4(got)
+		}
+	}
+	if s.ans.waiting() {
+		s.ans.giveUp()
+		s.unanswered.Add(1)
+	}
+}
+
+// answersIn takes the answers in one datagram and reports whether it also
+// holds events (decoded again by Receive; the kernel sends answers and
+// events in datagrams of their own, so nothing is taken twice).
+func (s *FrameSocket) answersIn(b []byte) (events bool) {
+	var d Decoded
+	for len(b) > 0 {
+		used, err := DecodeMessage(s.enc.Family, b, &d)
+		if err != nil {
+			// Receive counts it when it decodes the datagram again.
+			return true
+		}
+		b = b[used:]
+		switch {
+		case d.HasEvent:
+			events = true
+		case d.IsAck:
+			s.answered(&d.Ack)
+		}
+	}
+	return events
+}
+
+// Delivered implements Conn.
+func (s *FrameSocket) Delivered(t Ticket) bool { return s.ans.taken(t) }
 
 // Status implements Conn.
-func (s *FrameSocket) Status(st *TxStatus) error {
+func (s *FrameSocket) Status(st *TxStatus) {
 	s.sbuf = s.enc.AppendStatus(s.sbuf, st)
-	return s.queued()
+	s.queued()
 }
 
-func (s *FrameSocket) queued() error {
+func (s *FrameSocket) queued() {
 	s.msgs++
 	if len(s.sbuf) >= sendFlushAt {
-		return s.Flush()
+		s.send()
 	}
-	return nil
 }
 
-// Flush implements Conn: one send carries every queued message, which the
-// kernel processes in order.
-func (s *FrameSocket) Flush() error {
+// send writes every queued message in one send, which the kernel processes
+// in order. The last delivery that asked for an answer asks for an ack:
+// the marker Sync waits for. A failed send loses its messages (its
+// deliveries count as refused) and is kept for Flush to report.
+func (s *FrameSocket) send() {
 	if len(s.sbuf) == 0 {
-		return nil
+		return
+	}
+	if s.mark >= 0 {
+		h := s.sbuf[s.mark:]
+		native.PutUint16(h[6:], native.Uint16(h[6:])|nlmFAck)
+		s.ans.await(native.Uint32(h[8:]))
+		s.mark = -1
 	}
 	_, err := unix.Write(s.fd, s.sbuf)
 	s.sends.Add(1)
 	s.messages.Add(s.msgs)
+	if err != nil {
+		s.sendErrors.Add(1)
+		s.ans.lost(native.Uint32(s.sbuf[8:]))
+		if s.err == nil {
+			s.err = fmt.Errorf("send to hwsim: %w", err)
+		}
+	}
 	s.sbuf = s.sbuf[:0]
 	s.msgs = 0
-	if err != nil {
-		return fmt.Errorf("send to hwsim: %w", err)
-	}
-	return nil
+}
+
+// Flush implements Conn.
+func (s *FrameSocket) Flush() error {
+	s.send()
+	s.ans.reset()
+	err := s.err
+	s.err = nil
+	return err
 }
 
 // Stats returns the socket's counters.
 func (s *FrameSocket) Stats() SocketStats {
 	return SocketStats{Overruns: s.overruns.Load(), Rejected: s.rejected.Load(), Malformed: s.malformed.Load(),
-		Sends: s.sends.Load(), Messages: s.messages.Load(), Skipped: s.skipped.Load()}
+		Sends: s.sends.Load(), Messages: s.messages.Load(), Skipped: s.skipped.Load(),
+		SendErrors: s.sendErrors.Load(), Unanswered: s.unanswered.Load()}
 }
 
 // Close closes the socket; the kernel then unregisters the medium and goes

@@ -38,11 +38,17 @@ func frameFrom(t *testing.T, tx mac.Addr) []byte {
 }
 
 // rejection is the kernel's capped NLMSG_ERROR (-EINVAL) for request seq.
-func rejection(seq uint32) []byte {
+func rejection(seq uint32) []byte { return answerMsg(seq, -int32(unix.EINVAL)) }
+
+// accepted is the kernel's ack (errno 0) for request seq, sent when it
+// asked for one.
+func accepted(seq uint32) []byte { return answerMsg(seq, 0) }
+
+func answerMsg(seq uint32, errno int32) []byte {
 	b := make([]byte, 16+4+16)
 	binary.NativeEndian.PutUint32(b[0:], uint32(len(b)))
 	binary.NativeEndian.PutUint16(b[4:], nlmsgError)
-	binary.NativeEndian.PutUint32(b[16:], uint32(0xffffffea))
+	binary.NativeEndian.PutUint32(b[16:], uint32(errno))
 	binary.NativeEndian.PutUint32(b[16+4+8:], seq)
 	return b
 }
@@ -59,16 +65,24 @@ func send(t *testing.T, fd int, msgs ...[]byte) {
 // of its messages.
 func sentSeqs(t *testing.T, fd int) []uint32 {
 	t.Helper()
+	seqs, _ := sentMsgs(t, fd)
+	return seqs
+}
+
+// sentMsgs reads one send of the socket and returns the sequence numbers
+// and netlink flags of its messages.
+func sentMsgs(t *testing.T, fd int) (seqs []uint32, flags []uint16) {
+	t.Helper()
 	buf := make([]byte, 1<<16)
 	n, err := unix.Read(fd, buf)
 	require.NoError(t, err)
-	var seqs []uint32
 	for b := buf[:n]; len(b) >= nlmsgHdrLen; {
 		l := int(binary.NativeEndian.Uint32(b))
+		flags = append(flags, binary.NativeEndian.Uint16(b[6:]))
 		seqs = append(seqs, binary.NativeEndian.Uint32(b[8:]))
 		b = b[align4(l):]
 	}
-	return seqs
+	return seqs, flags
 }
 
 func TestFrameSocketReceiveBurst(t *testing.T) {
@@ -101,8 +115,8 @@ func TestFrameSocketSkipsDeafRadio(t *testing.T) {
 	deliver := func() []uint32 {
 		t.Helper()
 		d := Delivery{Receiver: idle, Data: []byte{1}, Freq: 2437}
-		require.NoError(t, s.Deliver(&d))
-		require.NoError(t, s.Status(&TxStatus{Transmitter: ap}))
+		s.Deliver(&d)
+		s.Status(&TxStatus{Transmitter: ap})
 		require.NoError(t, s.Flush())
 		return sentSeqs(t, kernel)
 	}
@@ -120,12 +134,80 @@ func TestFrameSocketSkipsDeafRadio(t *testing.T) {
 	assert.Equal(t, uint64(1), s.Stats().Skipped)
 
 	other := Delivery{Receiver: idle, Data: []byte{1}, Freq: 5180}
-	require.NoError(t, s.Deliver(&other))
+	s.Deliver(&other)
 	require.NoError(t, s.Flush())
 	assert.Len(t, sentSeqs(t, kernel), 1, "another channel is tried")
 
 	receive(frameFrom(t, idle))
 	assert.Len(t, deliver(), 2, "a radio that transmits is no longer skipped")
+
+	receive(rejection(s.enc.seq-1), frameFrom(t, ap))
+	require.Len(t, deliver(), 1, "deaf again")
+	asked := Delivery{Receiver: idle, Data: []byte{1}, Freq: 2437, Answer: true}
+	s.Deliver(&asked)
+	require.NoError(t, s.Flush())
+	assert.Len(t, sentSeqs(t, kernel), 1, "a delivery whose answer decides an ack is never skipped")
+}
+
+func TestFrameSocketSyncLearnsWhatTheKernelTook(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	ap, sta, idle := mac.Addr{0x42, 0, 0, 0, 1, 0}, mac.Addr{0x42, 0, 0, 0, 2, 0}, mac.Addr{0x42, 0, 0, 0, 3, 0}
+	toIdle := s.Deliver(&Delivery{Receiver: idle, Data: []byte{1}, Freq: 2437, Answer: true})
+	toSTA := s.Deliver(&Delivery{Receiver: sta, Data: []byte{2}, Freq: 2437, Answer: true})
+	overheard := s.Deliver(&Delivery{Receiver: idle, Data: []byte{3}, Freq: 2437})
+	require.NotZero(t, toIdle)
+	require.NotZero(t, toSTA)
+	assert.Zero(t, overheard, "no ticket without Answer")
+	// The kernel answers while it processes the send, so its answers are
+	// queued when the send returns; a frame another radio sent meanwhile
+	// may come first. The last delivery that asked carries the marker.
+	send(t, kernel, frameFrom(t, ap), rejection(uint32(toIdle)), accepted(uint32(toSTA)), frameFrom(t, sta))
+	s.Sync()
+	seqs, flags := sentMsgs(t, kernel)
+	require.Len(t, seqs, 3)
+	assert.Equal(t, []uint16{nlmFRequest, nlmFRequest | nlmFAck, nlmFRequest}, flags, "one ack request: the marker")
+	assert.False(t, s.Delivered(toIdle))
+	assert.True(t, s.Delivered(toSTA))
+	assert.False(t, s.Delivered(overheard))
+
+	evs := make([]Event, 1)
+	n, err := s.Receive(context.Background(), evs)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	assert.Equal(t, ap, evs[0].Frame.Transmitter, "the frame read while waiting comes first")
+	n, err = s.Receive(context.Background(), evs)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "then the one after the answers, when there is room for one event a call")
+	assert.Equal(t, sta, evs[0].Frame.Transmitter)
+
+	require.NoError(t, s.Flush())
+	assert.False(t, s.Delivered(toSTA), "tickets are spent at Flush")
+	st := s.Stats()
+	assert.Equal(t, uint64(1), st.Rejected)
+	assert.Zero(t, st.Unanswered)
+}
+
+func TestFrameSocketSyncGivesUpOnALostAnswer(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	tk := s.Deliver(&Delivery{Receiver: mac.Addr{0x42, 0, 0, 0, 2, 0}, Data: []byte{1}, Freq: 2437, Answer: true})
+	s.Sync() // nothing answers: the receive timeout (20 ms here) ends the wait
+	sentSeqs(t, kernel)
+	assert.True(t, s.Delivered(tk), "no refusal came: taken")
+	assert.Equal(t, uint64(1), s.Stats().Unanswered)
+}
+
+func TestFrameSocketSendFailureIsKeptForFlush(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	require.NoError(t, unix.Close(kernel)) // the peer is gone: sends fail
+	tk := s.Deliver(&Delivery{Receiver: mac.Addr{0x42, 0, 0, 0, 2, 0}, Data: []byte{1}, Freq: 2437, Answer: true})
+	s.Status(&TxStatus{})
+	s.Sync()
+	assert.False(t, s.Delivered(tk), "a lost send's deliveries were not taken")
+	err := s.Flush()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, unix.ECONNREFUSED)
+	assert.NoError(t, s.Flush(), "reported once")
+	assert.Equal(t, uint64(1), s.Stats().SendErrors)
 }
 
 func TestDeafnessProbesAgain(t *testing.T) {

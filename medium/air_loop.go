@@ -156,29 +156,24 @@ func newAir(m *Medium, conn hwsim.Conn, clock Clock) *air {
 	return &air{m: m, conn: conn, clock: clock, epoch: clock.Now(), acr: adjacentRejection()}
 }
 
-// loop runs the simulation until ctx ends or sending fails.
+// loop runs the simulation until ctx ends or receiving fails.
 func (a *air) loop(ctx context.Context, in <-chan []hwsim.Event, taken chan<- struct{}, errc <-chan error) error {
 	timer := a.clock.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		var err error
 		select {
 		case <-ctx.Done():
 			a.shutdown()
 			return nil
-		case rerr := <-errc:
-			a.shutdown()
-			return fmt.Errorf("medium: %w", rerr)
-		case evs := <-in:
-			err = a.step(evs)
-			taken <- struct{}{}
-		case <-timer.C():
-			err = a.step(nil)
-		}
-		if err != nil {
+		case err := <-errc:
 			a.shutdown()
 			return fmt.Errorf("medium: %w", err)
+		case evs := <-in:
+			a.step(evs)
+			taken <- struct{}{}
+		case <-timer.C():
+			a.step(nil)
 		}
 		a.flush()
 		if next, ok := a.next(); ok {
@@ -201,20 +196,15 @@ func (a *air) next() (time.Duration, bool) {
 
 // step processes every event due by the clock, then takes evs in as
 // arriving now.
-func (a *air) step(evs []hwsim.Event) error {
+func (a *air) step(evs []hwsim.Event) {
 	a.m.mu.Lock()
 	defer a.m.mu.Unlock()
 	now := a.elapsed()
-	if err := a.advanceLocked(now); err != nil {
-		return err
-	}
+	a.advanceLocked(now)
 	a.now = max(a.now, now)
 	for i := range evs {
-		if err := a.arriveLocked(&evs[i]); err != nil {
-			return err
-		}
+		a.arriveLocked(&evs[i])
 	}
-	return nil
 }
 
 // flush sends what the last step queued.
@@ -223,12 +213,7 @@ func (a *air) flush() {
 		return
 	}
 	a.dirty = false
-	if err := a.conn.Flush(); err != nil {
-		a.m.mu.Lock()
-		a.m.stats.SendErrors++
-		a.m.mu.Unlock()
-		a.m.log.Warn("sending to the kernel failed", "err", err)
-	}
+	a.m.flush(a.conn)
 }
 
 // shutdown completes every frame still held with a failed TX status, so
@@ -236,67 +221,62 @@ func (a *air) flush() {
 func (a *air) shutdown() {
 	a.m.mu.Lock()
 	defer a.m.mu.Unlock()
-	ok := true
 	for _, ar := range a.radios {
 		if ar == nil {
 			continue
 		}
 		for _, fr := range ar.queue {
-			if ok {
-				failRates(&fr.st.Rates)
-				ok = a.conn.Status(&fr.st) == nil
-				a.dirty = true
-			}
+			failRates(&fr.st.Rates)
+			a.conn.Status(&fr.st)
+			a.dirty = true
 			a.release(fr)
 		}
 		ar.queue = ar.queue[:0]
 	}
-	if ok && a.dirty {
+	if a.dirty {
 		_ = a.conn.Flush()
 	}
 }
 
 // advanceLocked processes the events due by until, in simulated-time order.
-func (a *air) advanceLocked(until time.Duration) error {
+func (a *air) advanceLocked(until time.Duration) {
 	for len(a.events) > 0 && a.events[0].at <= until {
 		ev := heap.Pop(&a.events).(*event)
 		a.now = ev.at
-		if err := a.handleLocked(ev); err != nil {
-			return err
-		}
+		a.handleLocked(ev)
 	}
-	return nil
 }
 
-func (a *air) handleLocked(ev *event) error {
+func (a *air) handleLocked(ev *event) {
 	switch ev.kind {
 	case evStart:
 		a.startTryLocked(ev.ar)
 	case evTryEnd:
-		return a.endTryLocked(ev.ar)
+		a.endTryLocked(ev.ar)
 	case evWaitEnd:
-		return a.waitEndLocked(ev.ar)
+		a.waitEndLocked(ev.ar)
 	case evAckStart:
 		a.startedLocked(ev.tx)
 		a.schedule(&ev.tx.ev, ev.tx.end, evAckEnd)
 	case evAckEnd:
 		a.endedLocked(ev.tx)
 	}
-	return nil
 }
 
 // arriveLocked takes one event from the kernel in: a frame joins its
 // radio's queue (with its own copy of the bytes); address changes apply at
 // once.
-func (a *air) arriveLocked(ev *hwsim.Event) error {
+func (a *air) arriveLocked(ev *hwsim.Event) {
 	if ev.Kind != hwsim.EventFrame {
-		return a.m.handleLocked(a.conn, ev)
+		a.m.handleLocked(a.conn, ev)
+		return
 	}
 	fr := a.frame(&ev.Frame)
 	if !a.m.beginLocked(&fr.rt, &fr.f, &fr.st) {
 		a.release(fr)
 		a.dirty = true
-		return a.m.statusLocked(a.conn, fr.rt.tx, &fr.st)
+		a.conn.Status(&fr.st)
+		return
 	}
 	var probe tryCursor
 	if _, ok := probe.next(&fr.f.Rates); !ok {
@@ -311,7 +291,6 @@ func (a *air) arriveLocked(ev *hwsim.Event) error {
 	if ar.state == airIdle {
 		a.readyLocked(ar)
 	}
-	return nil
 }
 
 // frame copies f into a held frame.

@@ -10,12 +10,10 @@ import (
 // endTryLocked judges a try at its end, when everything that overlapped it
 // is known: at the destination and, at the first try, at every other radio
 // that may overhear it. The destination acks a try it decoded.
-func (a *air) endTryLocked(ar *airRadio) error {
+func (a *air) endTryLocked(ar *airRadio) {
 	x, fr := ar.cur, ar.queue[0]
 	ar.cur = nil
-	if err := a.fanOutLocked(x, fr); err != nil {
-		return err
-	}
+	a.fanOutLocked(x, fr)
 	if x.collided {
 		a.m.stats.Collisions++
 	}
@@ -23,7 +21,7 @@ func (a *air) endTryLocked(ar *airRadio) error {
 	t := timingOf(x.freq, fr.rate)
 	switch {
 	case fr.rt.noAck():
-		return a.finishLocked(ar)
+		a.finishLocked(ar)
 	case fr.acked:
 		fr.used = fr.f.Rates
 		fr.at.cut(&fr.used)
@@ -39,14 +37,14 @@ func (a *air) endTryLocked(ar *airRadio) error {
 		ar.state = airWaiting
 		a.schedule(&ar.ev, x.end+t.sifs+t.slot+ackAirtime(x.freq, fr.rate), evWaitEnd)
 	}
-	return nil
 }
 
 // fanOutLocked delivers try x of fr to the radios that decode it, as the
 // fast path's routeLocked does for a whole frame (same blocks, denylist,
 // timestamps and counters); a destination's loss is counted once, when the
-// frame's last try failed.
-func (a *air) fanOutLocked(x *airTx, fr *airFrame) error {
+// frame's last try failed. The try is acked if the destination decoded it
+// and its kernel took the delivery.
+func (a *air) fanOutLocked(x *airTx, fr *airFrame) {
 	m, rt := a.m, &fr.rt
 	tx, dst := rt.tx, rt.dst
 	// The transmitter may have been removed, and radios added, meanwhile.
@@ -72,29 +70,30 @@ func (a *air) fanOutLocked(x *airTx, fr *airFrame) error {
 			continue
 		}
 		a.dirty = true
-		if err := a.deliverLocked(d, rt, rx, signal, fr.rate); err != nil {
-			return err
-		}
-		if rx == dst {
-			fr.acked = true
-			fr.st.Signal = signal
+		if t := a.deliverLocked(d, rt, rx, signal, fr.rate); t != 0 {
+			// The ack waits for the kernel's answer; a try's end is
+			// rare enough next to the simulation's own cost (about
+			// 1 ms per frame under TCG) to ask at once.
+			a.conn.Sync()
+			if a.conn.Delivered(t) {
+				fr.acked = true
+				fr.st.Signal = signal
+			}
 		}
 	}
-	return nil
 }
 
-// deliverLocked hands a decoded try to rx. routeLocked does the same
-// inline.
-func (a *air) deliverLocked(d *hwsim.Delivery, rt *route, rx *radio, signal int32, rate hwsim.TxRate) error {
+// deliverLocked hands a decoded try to rx and returns the ticket of a
+// delivery whose answer decides the ack. routeLocked does the same inline.
+func (a *air) deliverLocked(d *hwsim.Delivery, rt *route, rx *radio, signal int32, rate hwsim.TxRate) hwsim.Ticket {
 	d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(mac.RxLegacyIndex(d.Freq, rate.Idx, rate.Flags))
+	d.Answer = rt.acks(rx)
 	if rt.ibss {
 		stampIBSS(rt, rx)
 	}
-	if err := a.conn.Deliver(d); err != nil {
-		return deliverError(rx, err)
-	}
+	t := a.conn.Deliver(d)
 	countDelivery(rt, rx)
-	return nil
+	return t
 }
 
 // decodeLocked judges whether rx decodes try x: its signal against the
@@ -154,21 +153,21 @@ func (a *air) interferenceLocked(x *airTx, rx *radio) (imW float64, deaf bool) {
 
 // waitEndLocked ends the wait after a try: the frame is done when acked or
 // when its chain is used up, else it contends again with a doubled window.
-func (a *air) waitEndLocked(ar *airRadio) error {
+func (a *air) waitEndLocked(ar *airRadio) {
 	fr := ar.queue[0]
 	if !fr.acked {
 		if r, ok := fr.at.next(&fr.f.Rates); ok {
 			fr.rate = r
 			a.readyLocked(ar)
-			return nil
+			return
 		}
 	}
-	return a.finishLocked(ar)
+	a.finishLocked(ar)
 }
 
 // finishLocked reports the head frame's TX status and lets the next frame
 // contend.
-func (a *air) finishLocked(ar *airRadio) error {
+func (a *air) finishLocked(ar *airRadio) {
 	fr := ar.queue[0]
 	copy(ar.queue, ar.queue[1:])
 	ar.queue[len(ar.queue)-1] = nil
@@ -179,13 +178,12 @@ func (a *air) finishLocked(ar *airRadio) error {
 		rt.tx.links[rt.dst.ID].Lost++
 	}
 	a.dirty = true
-	err := a.m.statusLocked(a.conn, rt.tx, &fr.st)
+	a.conn.Status(&fr.st)
 	a.release(fr)
 	ar.state = airIdle
 	if len(ar.queue) > 0 {
 		a.readyLocked(ar)
 	}
-	return err
 }
 
 // cca and noiseFloor come from the model when it has them.

@@ -102,6 +102,9 @@ type Medium struct {
 	// interface would otherwise move them to the heap for every frame.
 	delivery hwsim.Delivery
 	status   hwsim.TxStatus
+	// waiting are the frames of the current batch whose acks wait for
+	// their addressees' answers.
+	waiting []awaited
 }
 
 // New returns a Medium with no radios.

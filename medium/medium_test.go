@@ -2,6 +2,7 @@ package medium
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
 	"math/rand/v2"
@@ -130,8 +131,10 @@ func TestRouting(t *testing.T) {
 			wantRates: firstTry,
 		},
 		{
-			name: "unicast to nobody uses the whole retry chain", tx: vw(1), data: frame(fcAuth, 0, stranger, vw(1), stranger),
-			want: []mac.Addr{vw(0), vw(2)}, wantAck: false, wantRates: chain,
+			// Without a loss model the status reports one try, as the
+			// kernel's own delivery does (its tx retries stay 0).
+			name: "unicast to nobody: one unacknowledged try", tx: vw(1), data: frame(fcAuth, 0, stranger, vw(1), stranger),
+			want: []mac.Addr{vw(0), vw(2)}, wantAck: false, wantRates: firstTry,
 		},
 		{
 			name: "no-ack frames are reported sent", tx: vw(1), data: frame(fcAuth, 0, stranger, vw(1), stranger), flags: hwsim.TxCtlNoAck,
@@ -239,35 +242,122 @@ func TestAddressesAreReferenceCounted(t *testing.T) {
 	assert.Zero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
 }
 
-func TestNoAckFromARadioOnAnotherChannel(t *testing.T) {
-	// vw1 last transmitted on channel 11; what vw0 sends it on channel 6
-	// is still offered to it (the kernel decides), but not acknowledged
-	// until vw1 is heard on channel 6, or starts or ends a scan.
-	on := func(ev hwsim.Event, freq uint32) hwsim.Event { ev.Frame.Freq = freq; return ev }
+func TestAckFollowsTheAddresseesKernel(t *testing.T) {
+	// The kernel refuses a delivery to a radio that is idle, stopped or
+	// on another channel, and its own delivery acks nothing such a radio
+	// would have got: the medium acks exactly what the addressee's kernel
+	// takes.
 	toVW1 := func(cookie uint64) hwsim.Event {
-		return on(frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), cookie), 2437)
+		return frameEvent(vw(0), frame(fcData, toDS, vw(1), vw(0), vw(1)), cookie)
 	}
-	scan := hwsim.Event{Kind: hwsim.EventAddMAC, Radio: vw(1), Addr: vw(1)}
+	noAck := toVW1(3)
+	noAck.Frame.Flags |= hwsim.TxCtlNoAck
 	tests := []struct {
-		name   string
-		before []hwsim.Event
-		acked  bool
+		name    string
+		refuse  bool
+		ev      hwsim.Event
+		acked   bool
+		answer  bool // the delivery to vw1 asked for the kernel's answer
+		counted bool // counted as acked or not acked
 	}{
-		{"channel unknown", nil, true},
-		{"away on channel 11", []hwsim.Event{on(frameEvent(vw(1), beacon(vw(1)), 1), 2462)}, false},
-		{"back on channel 6", []hwsim.Event{on(frameEvent(vw(1), beacon(vw(1)), 1), 2462), on(frameEvent(vw(1), beacon(vw(1)), 2), 2437)}, true},
-		{"scan started since", []hwsim.Event{on(frameEvent(vw(1), beacon(vw(1)), 1), 2462), scan}, true},
+		{"taken", false, toVW1(1), true, true, true},
+		{"refused: idle, stopped or tuned elsewhere", true, toVW1(1), false, true, true},
+		{"group-addressed, refused", true, frameEvent(vw(0), beacon(vw(0)), 2), true, false, false},
+		{"no ack requested, refused", true, noAck, true, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, 2, Config{})
-			b := r.step(t, append(tc.before, toVW1(9))...)
-			st := b.Statuses[len(b.Statuses)-1]
-			require.Equal(t, uint64(9), st.Cookie)
+			r.conn.Refuse(vw(1), tc.refuse)
+			b := r.step(t, tc.ev)
+			require.Len(t, b.Deliveries, 1, "offered to vw1 either way")
+			assert.Equal(t, tc.answer, b.Deliveries[0].Answer)
+			require.Len(t, b.Statuses, 1)
+			st := b.Statuses[0]
+			assert.Equal(t, tc.ev.Frame.Cookie, st.Cookie)
 			assert.Equal(t, tc.acked, st.Flags&hwsim.TxStatAck != 0)
-			assert.Contains(t, receivers(b), vw(1), "offered to vw1 either way")
+			stats := r.m.Radios()[0].Stats
+			// One try at the first rate either way, as the kernel's own
+			// delivery reports it (no loss model).
+			assert.Equal(t, [hwsim.MaxTxRates]hwsim.TxRate{{Idx: chain[0].Idx, Count: 1}, {Idx: -1}, {Idx: -1}, {Idx: -1}}, st.Rates)
+			assert.Equal(t, int32(DefaultSignal), st.Signal)
+			if tc.counted {
+				assert.Equal(t, RadioStats{TxFrames: 1, TxBytes: uint64(len(tc.ev.Frame.Data)), Acked: b2u(tc.acked), NotAcked: b2u(!tc.acked)}, stats)
+			}
 		})
 	}
+}
+
+func TestAcksOfOneBatchFollowTheirOwnAddressees(t *testing.T) {
+	r := newRig(t, 3, Config{})
+	r.conn.Refuse(vw(2), true)
+	b := r.step(t,
+		frameEvent(vw(0), frame(fcData, toDS, vw(2), vw(0), vw(2)), 1),
+		frameEvent(vw(0), frame(fcData, toDS, vw(1), vw(0), vw(1)), 2),
+		frameEvent(vw(1), frame(fcData, toDS, vw(2), vw(1), vw(2)), 3),
+	)
+	acked := map[uint64]bool{}
+	for _, st := range b.Statuses {
+		acked[st.Cookie] = st.Flags&hwsim.TxStatAck != 0
+	}
+	assert.Equal(t, map[uint64]bool{1: false, 2: true, 3: false}, acked)
+}
+
+func TestRefusedAddresseeUnderALossModelUsesEveryTry(t *testing.T) {
+	r := newRig(t, 2, Config{Model: rateLoss{}, Rand: rand.New(rand.NewPCG(1, 2))})
+	r.conn.Refuse(vw(1), true)
+	ev := frameEvent(vw(0), frame(fcData, toDS, vw(1), vw(0), vw(1)), 1)
+	b := r.step(t, ev)
+	require.Len(t, b.Statuses, 1)
+	assert.Zero(t, b.Statuses[0].Flags&hwsim.TxStatAck)
+	assert.Equal(t, chain, b.Statuses[0].Rates)
+}
+
+func TestSendFailureIsCountedAndTheAirGoesOn(t *testing.T) {
+	for _, timing := range []Timing{TimingFast, TimingAirtime} {
+		t.Run(timing.String(), func(t *testing.T) {
+			r := newRig(t, 2, Config{Timing: timing})
+			r.conn.FailNextFlush(assert.AnError)
+			first := r.waitStatus(t, frameEvent(vw(0), frame(fcData, toDS, vw(1), vw(0), vw(1)), 1))
+			assert.ErrorIs(t, first.Err, assert.AnError)
+			next := r.waitStatus(t, frameEvent(vw(0), frame(fcData, toDS, vw(1), vw(0), vw(1)), 2))
+			require.NoError(t, next.Err)
+			assert.Contains(t, receivers(next), vw(1), "still routing")
+			assert.Equal(t, uint64(1), r.m.Status().Stats.SendErrors)
+		})
+	}
+}
+
+// waitStatus sends ev and returns the batch that carries its TX status
+// (the airtime mode may flush deliveries and the status apart).
+func (r *rig) waitStatus(t *testing.T, ev hwsim.Event) hwsimtest.Batch {
+	t.Helper()
+	r.conn.Send(ev)
+	var all hwsimtest.Batch
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case b := <-r.conn.Flushed:
+			all.Deliveries = append(all.Deliveries, b.Deliveries...)
+			all.Statuses = append(all.Statuses, b.Statuses...)
+			all.Err = cmp.Or(all.Err, b.Err)
+			for _, st := range b.Statuses {
+				if st.Cookie == ev.Frame.Cookie {
+					return all
+				}
+			}
+		case <-deadline:
+			t.Fatal("no TX status")
+			return all
+		}
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestLearnsRadiosAndAddressesFromFrames(t *testing.T) {
@@ -340,7 +430,8 @@ func BenchmarkRoute(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				m.mu.Lock()
-				_ = m.handleLocked(conn, &ev)
+				m.handleLocked(conn, &ev)
+				m.settleWaitingLocked(conn)
 				m.mu.Unlock()
 			}
 		})
@@ -351,9 +442,16 @@ func BenchmarkRoute(b *testing.B) {
 type discard struct{}
 
 func (discard) Receive(context.Context, []hwsim.Event) (int, error) { return 0, nil }
-func (discard) Deliver(*hwsim.Delivery) error                       { return nil }
-func (discard) Status(*hwsim.TxStatus) error                        { return nil }
-func (discard) Flush() error                                        { return nil }
+func (discard) Deliver(d *hwsim.Delivery) hwsim.Ticket {
+	if d.Answer {
+		return 1
+	}
+	return 0
+}
+func (discard) Sync()                         {}
+func (discard) Delivered(t hwsim.Ticket) bool { return t != 0 }
+func (discard) Status(*hwsim.TxStatus)        {}
+func (discard) Flush() error                  { return nil }
 
 // ibssBeacon builds an IBSS beacon (capability IBSS) with a timestamp.
 func ibssBeacon(ta, bssid mac.Addr, ts uint64) []byte {

@@ -24,12 +24,8 @@ type RadioConfig struct {
 // radio is the medium's view of one hwsim radio.
 type radio struct {
 	Peer
-	refs map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
-	freq uint32           // channel of its last transmission
-	// listen is the channel the radio is believed to listen on: that of
-	// its last transmission since it last started or ended a scan or
-	// changed interfaces (ADD/DEL_MAC_ADDR); 0 when unknown.
-	listen uint32
+	refs   map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
+	freq   uint32           // channel of its last transmission
 	stats  RadioStats
 	links  []LinkStats // by receiver RadioID
 	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here

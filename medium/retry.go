@@ -4,7 +4,10 @@ import "github.com/hwsim-medium/hwsim-medium/hwsim"
 
 // settleLocked completes the TX status st of a frame whose tries are over:
 // acked says whether the destination got it, tries is the chain as used up
-// to the acked try (nil: the first try).
+// to the acked try. tries is nil without a loss model: then the status
+// reports one try at the first rate whatever the outcome, as the kernel's
+// own delivery does, so mac80211's counters (tx retries, tx failed) read
+// the same through the medium as without it.
 func (m *Medium) settleLocked(rt *route, st *hwsim.TxStatus, acked bool, tries *[hwsim.MaxTxRates]hwsim.TxRate) {
 	switch {
 	case rt.noAck():
@@ -18,10 +21,22 @@ func (m *Medium) settleLocked(rt *route, st *hwsim.TxStatus, acked bool, tries *
 		} else {
 			firstRateOnly(&st.Rates)
 		}
+	case tries == nil:
+		rt.tx.stats.NotAcked++
+		firstRateOnly(&st.Rates)
 	default:
 		rt.tx.stats.NotAcked++
 		failRates(&st.Rates)
 	}
+}
+
+// walked is the retry chain as the fast path walked it, for settleLocked:
+// nil without a loss model, which walks none.
+func (m *Medium) walked(tries *[hwsim.MaxTxRates]hwsim.TxRate) *[hwsim.MaxTxRates]hwsim.TxRate {
+	if m.loss == nil {
+		return nil
+	}
+	return tries
 }
 
 // firstRate is the chain entry of the first try (legacy index 0 if the

@@ -26,39 +26,44 @@ func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
 		}
 		m.mu.Lock()
 		for i := range evs[:n] {
-			if err := m.handleLocked(conn, &evs[i]); err != nil {
-				m.mu.Unlock()
-				return fmt.Errorf("medium: %w", err)
-			}
+			m.handleLocked(conn, &evs[i])
+		}
+		if len(m.waiting) > 0 {
+			// The addressees' answers decide the acks: one more
+			// send and receive per batch, not per frame.
+			conn.Sync()
+			m.settleWaitingLocked(conn)
 		}
 		m.mu.Unlock()
-		if err := conn.Flush(); err != nil {
-			// A refused batch loses its frames, as a collision would;
-			// the air goes on.
-			m.mu.Lock()
-			m.stats.SendErrors++
-			m.mu.Unlock()
-			m.log.Warn("sending to the kernel failed", "err", err)
-		}
+		m.flush(conn)
 	}
 }
 
-func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
+// flush sends what a batch queued. A refused send loses its frames, as a
+// collision would; the air goes on, and the failure is counted.
+func (m *Medium) flush(conn hwsim.Conn) {
+	if err := conn.Flush(); err != nil {
+		m.mu.Lock()
+		m.stats.SendErrors++
+		m.mu.Unlock()
+		m.log.Warn("sending to the kernel failed", "err", err)
+	}
+}
+
+func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) {
 	switch ev.Kind {
 	case hwsim.EventFrame:
-		return m.routeLocked(conn, &ev.Frame)
+		m.routeLocked(conn, &ev.Frame)
 	case hwsim.EventAddMAC:
 		r := m.radioLocked(ev.Radio)
 		r.refs[ev.Addr]++
 		m.byAddr[ev.Addr] = r
-		r.listen = 0 // a scan or an interface starts: channel unknown
 		m.log.Debug("address added", "radio", r.Name, "addr", ev.Addr)
 	case hwsim.EventDelMAC:
 		r := m.byHW[ev.Radio]
 		if r == nil {
-			return nil
+			return
 		}
-		r.listen = 0 // back from a scan, or an interface went away
 		// Addresses are reference counted per radio: a station's own
 		// address is added again at every scan start and removed at its
 		// end, and must survive that.
@@ -70,7 +75,6 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) error {
 		}
 		m.log.Debug("address removed", "radio", r.Name, "addr", ev.Addr)
 	}
-	return nil
 }
 
 // route is one transmitted frame as the medium judges it: who sent it, whose
@@ -92,15 +96,35 @@ type route struct {
 // noAck reports whether the frame goes out once and unacknowledged.
 func (rt *route) noAck() bool { return rt.group || rt.f.Flags&hwsim.TxCtlNoAck != 0 }
 
-// routeLocked delivers one frame and reports its TX status.
-func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
+// acks reports whether the addressee's answer decides the frame's ack: rx
+// is the addressee of a frame that wants one.
+func (rt *route) acks(rx *radio) bool { return rx == rt.dst && !rt.noAck() }
+
+// awaited is a frame whose TX status waits for the kernel's answer to the
+// delivery to its addressee (Conn.Sync).
+type awaited struct {
+	rt     route
+	st     hwsim.TxStatus
+	ticket hwsim.Ticket
+	signal int32
+	// tries is the chain as used up to the try that got through (with a
+	// loss model).
+	tries [hwsim.MaxTxRates]hwsim.TxRate
+}
+
+// routeLocked delivers one frame and reports its TX status, or leaves the
+// status in m.waiting when it depends on whether the addressee's kernel
+// takes the delivery.
+func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 	var rt route
 	st := &m.status
 	if !m.beginLocked(&rt, f, st) {
-		return m.statusLocked(conn, rt.tx, st)
+		conn.Status(st)
+		return
 	}
 	tx, dst := rt.tx, rt.dst
-	acked := false
+	var ticket hwsim.Ticket
+	var ackSignal int32
 	// tries is the retry chain as the destination saw it: with a loss
 	// model, the tries used until one got through.
 	tries := f.Rates
@@ -134,25 +158,38 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 		// kernel drops anything else, so an MCS is reported as a legacy
 		// rate.
 		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(mac.RxLegacyIndex(f.Freq, rate.Idx, rate.Flags))
+		d.Answer = rt.acks(rx)
 		if rt.ibss {
 			stampIBSS(&rt, rx)
 		}
-		if err := conn.Deliver(d); err != nil {
-			return deliverError(rx, err)
+		if t := conn.Deliver(d); d.Answer {
+			ticket, ackSignal = t, signal
 		}
 		countDelivery(&rt, rx)
-		if rx == dst {
-			acked = true
-			st.Signal = signal
+	}
+	if ticket != 0 {
+		// Acked if the addressee's kernel takes it: known after Sync.
+		m.waiting = append(m.waiting, awaited{rt: rt, st: *st, ticket: ticket, signal: ackSignal, tries: tries})
+		return
+	}
+	m.settleLocked(&rt, st, false, m.walked(&tries))
+	conn.Status(st)
+}
+
+// settleWaitingLocked completes the frames whose addressees have answered
+// (after conn.Sync): acked if the kernel took the delivery.
+func (m *Medium) settleWaitingLocked(conn hwsim.Conn) {
+	for i := range m.waiting {
+		w := &m.waiting[i]
+		acked := conn.Delivered(w.ticket)
+		if acked {
+			w.st.Signal = w.signal
 		}
+		m.settleLocked(&w.rt, &w.st, acked, m.walked(&w.tries))
+		conn.Status(&w.st)
 	}
-	if m.loss == nil {
-		// Nothing is lost: the first try got through.
-		m.settleLocked(&rt, st, acked, nil)
-	} else {
-		m.settleLocked(&rt, st, acked, &tries)
-	}
-	return m.statusLocked(conn, tx, st)
+	clear(m.waiting)
+	m.waiting = m.waiting[:0]
 }
 
 // beginLocked counts a transmitted frame, parses it into rt and starts its
@@ -160,7 +197,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) error {
 // status st then already reports failure.
 func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool {
 	tx := m.radioLocked(f.Transmitter)
-	tx.freq, tx.listen = f.Freq, f.Freq
+	tx.freq = f.Freq
 	tx.stats.TxFrames++
 	tx.stats.TxBytes += uint64(len(f.Data))
 	m.stats.Frames++
@@ -189,13 +226,6 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	rt.group = h.IsGroupAddressed()
 	if !rt.group {
 		rt.dst = m.byAddr[h.Addr1]
-		// An addressee tuned to another channel (another BSS, or away
-		// on a scan) cannot acknowledge. The frame is still offered to
-		// it (the kernel takes it if the radio is scanning there), but
-		// as to any other listener: no retries walked for it, no ack.
-		if d := rt.dst; d != nil && d.listen != 0 && f.Freq != 0 && d.listen != f.Freq {
-			rt.dst = nil
-		}
 	}
 	rt.tsf, rt.ibss = m.ibssBeaconLocked(tx, &h, f.Data)
 	return true
@@ -214,10 +244,6 @@ func (m *Medium) deliveryOf(f *hwsim.Frame) *hwsim.Delivery {
 	return &m.delivery
 }
 
-func deliverError(rx *radio, err error) error {
-	return fmt.Errorf("deliver to %s: %w", rx.Name, err)
-}
-
 // countDelivery counts a frame delivered to rx.
 func countDelivery(rt *route, rx *radio) {
 	n := uint64(len(rt.f.Data))
@@ -226,11 +252,4 @@ func countDelivery(rt *route, rx *radio) {
 	link.Bytes += n
 	rx.stats.RxFrames++
 	rx.stats.RxBytes += n
-}
-
-func (m *Medium) statusLocked(conn hwsim.Conn, tx *radio, st *hwsim.TxStatus) error {
-	if err := conn.Status(st); err != nil {
-		return fmt.Errorf("report TX status to %s: %w", tx.Name, err)
-	}
-	return nil
 }
