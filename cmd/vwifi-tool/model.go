@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
@@ -243,70 +242,3 @@ func (t *tool) model(ctx context.Context) error {
 	}
 	return w.Flush()
 }
-
-// radioLabel names a radio as the model's link list does: its configured
-// name, else the first name learned from the medium, else its address.
-func radioLabel(r model.Radio) string {
-	switch {
-	case r.Name != "":
-		return r.Name
-	case len(r.Aliases) > 0:
-		return r.Aliases[0]
-	}
-	return r.Addr
-}
-
-// overrides describes a link's overrides.
-func overrides(snr, loss *float64, blocked bool) string {
-	var parts []string
-	if blocked {
-		parts = append(parts, "blocked")
-	}
-	if snr != nil {
-		parts = append(parts, "snr "+num(*snr)+" dB")
-	}
-	if loss != nil {
-		parts = append(parts, "loss "+num(*loss))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// motion describes a radio's mobility.
-func motion(m model.Mobility) string {
-	switch {
-	case m.Waypoint != nil:
-		w := m.Waypoint
-		s := fmt.Sprintf("waypoints in %s-%s, %s-%s m/s", vector(w.Min), vector(w.Max), num(w.MinSpeed), num(w.MaxSpeed))
-		if w.Pause > 0 {
-			s += ", pause " + w.Pause.String()
-		}
-		return s
-	case m.Velocity != [3]float64{}:
-		s := vector(m.Velocity) + " m/s"
-		if m.Step > 0 {
-			s += " in " + m.Step.String() + " steps"
-		}
-		return s
-	}
-	return "-"
-}
-
-// point formats a position to the centimetre: positions of moving radios
-// have more digits than anyone reads.
-func point(p [3]float64) string {
-	for i, v := range p {
-		p[i] = math.Round(v*100) / 100
-		if p[i] == 0 {
-			p[i] = 0 // no "-0"
-		}
-	}
-	return vector(p)
-}
-
-// vector formats three numbers as given.
-func vector(v [3]float64) string {
-	return fmt.Sprintf("(%s, %s, %s)", num(v[0]), num(v[1]), num(v[2]))
-}
-
-// num formats a number as given, without exponent or trailing zeros.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
