@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 )
 
@@ -16,7 +15,7 @@ import (
 
 // connectRadios connects and lists the radios (an empty list, never nil,
 // so JSON shows []).
-func (t *tool) connectRadios(ctx context.Context) (control.Status, []medium.RadioInfo, error) {
+func (t *tool) connectRadios(ctx context.Context) (control.Status, []control.RadioInfo, error) {
 	st, err := t.connect(ctx)
 	if err != nil {
 		return st, nil, err
@@ -26,7 +25,7 @@ func (t *tool) connectRadios(ctx context.Context) (control.Status, []medium.Radi
 		return st, nil, fmt.Errorf("listing radios: %w", err)
 	}
 	if radios == nil {
-		radios = []medium.RadioInfo{}
+		radios = []control.RadioInfo{}
 	}
 	return st, radios, nil
 }
@@ -104,7 +103,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 		return usagef("deny needs a subcommand: ls, add, rm, set or clear")
 	}
 	sub, rest := args[0], args[1:]
-	var rules []medium.DenyRule
+	var rules []control.DenyRule
 	switch sub {
 	case "ls", "list", "clear":
 		if len(rest) > 0 {
@@ -115,7 +114,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 			return usagef("deny %s needs DST SRC pairs, got %d name(s)", sub, len(rest))
 		}
 		for i := 0; i < len(rest); i += 2 {
-			rules = append(rules, medium.DenyRule{Dst: rest[i], Src: rest[i+1]})
+			rules = append(rules, control.DenyRule{Dst: rest[i], Src: rest[i+1]})
 		}
 	default:
 		return usagef("unknown deny subcommand %q: want ls, add, rm, set or clear", sub)
@@ -123,7 +122,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 	if _, err := t.connect(ctx); err != nil {
 		return err
 	}
-	var now []medium.DenyRule
+	var now []control.DenyRule
 	var err error
 	switch sub {
 	case "ls", "list":
@@ -141,7 +140,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 		return fmt.Errorf("deny %s: %w", sub, err)
 	}
 	if now == nil {
-		now = []medium.DenyRule{}
+		now = []control.DenyRule{}
 	}
 	if t.o.json {
 		return t.printJSON(control.DenylistResult{Rules: now})

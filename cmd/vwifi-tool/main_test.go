@@ -636,13 +636,13 @@ func TestModelEmptyAndJSON(t *testing.T) {
 
 func TestMotionText(t *testing.T) {
 	tests := []struct {
-		mob  model.Mobility
+		mob  control.Mobility
 		want string
 	}{
-		{model.Mobility{}, "-"},
-		{model.Mobility{Velocity: [3]float64{1, 0.5, 0}}, "(1, 0.5, 0) m/s"},
-		{model.Mobility{Velocity: [3]float64{0, 0, 2}, Step: 3 * time.Second}, "(0, 0, 2) m/s in 3s steps"},
-		{model.Mobility{Waypoint: &model.Waypoint{Max: [3]float64{100, 50, 0}, MinSpeed: 0.5, MaxSpeed: 2, Pause: 2 * time.Second}}, "waypoints in (0, 0, 0)-(100, 50, 0), 0.5-2 m/s, pause 2s"},
+		{control.Mobility{}, "-"},
+		{control.Mobility{Velocity: [3]float64{1, 0.5, 0}}, "(1, 0.5, 0) m/s"},
+		{control.Mobility{Velocity: [3]float64{0, 0, 2}, Step: 3 * time.Second}, "(0, 0, 2) m/s in 3s steps"},
+		{control.Mobility{Waypoint: &control.Waypoint{Max: [3]float64{100, 50, 0}, MinSpeed: 0.5, MaxSpeed: 2, Pause: 2 * time.Second}}, "waypoints in (0, 0, 0)-(100, 50, 0), 0.5-2 m/s, pause 2s"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, motion(tt.mob))

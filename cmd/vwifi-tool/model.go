@@ -10,7 +10,6 @@ import (
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
-	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 // The link-model commands: move, txpower, velocity, link and model.
@@ -197,7 +196,7 @@ func (t *tool) modelDo(ctx context.Context, do func() error) error {
 }
 
 func (t *tool) model(ctx context.Context) error {
-	var cfg model.Config
+	var cfg control.ModelConfig
 	err := t.modelDo(ctx, func() error {
 		var err error
 		cfg, err = t.c.Model(ctx)
@@ -211,7 +210,7 @@ func (t *tool) model(ctx context.Context) error {
 	}
 	prop := cfg.Propagation.Model
 	if prop == "" {
-		prop = model.PropNone
+		prop = control.PropNone
 	}
 	fmt.Fprintf(t.stdout, "propagation: %s\n\n", prop)
 	if len(cfg.Radios) == 0 {

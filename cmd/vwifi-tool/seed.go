@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 )
 
@@ -69,9 +68,9 @@ const (
 
 // seedDeny is -d/-s: the pairs become the whole denylist.
 func (t *tool) seedDeny(ctx context.Context) error {
-	rules := make([]medium.DenyRule, len(t.o.dsts))
+	rules := make([]control.DenyRule, len(t.o.dsts))
 	for i := range rules {
-		rules[i] = medium.DenyRule{Dst: t.o.dsts[i], Src: t.o.srcs[i]}
+		rules[i] = control.DenyRule{Dst: t.o.dsts[i], Src: t.o.srcs[i]}
 	}
 	if _, err := t.seedLive(ctx); err != nil {
 		return err
@@ -107,7 +106,7 @@ func (t *tool) seedClear(ctx context.Context) error {
 		return fmt.Errorf("clearing the denylist: %w", err)
 	}
 	if t.o.json {
-		return t.printJSON(map[string]any{"status": "live", "rules": []medium.DenyRule{}})
+		return t.printJSON(map[string]any{"status": "live", "rules": []control.DenyRule{}})
 	}
 	fmt.Fprintln(t.stdout, msgReceived)
 	return nil

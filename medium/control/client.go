@@ -11,9 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/hwsim-medium/hwsim-medium/medium"
-	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 // ErrNotRunning says that no medium listens on the control socket: the
@@ -165,7 +162,7 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 }
 
 // Radios returns every radio the medium knows, ordered by ID.
-func (c *Client) Radios(ctx context.Context) ([]medium.RadioInfo, error) {
+func (c *Client) Radios(ctx context.Context) ([]RadioInfo, error) {
 	var res RadiosResult
 	err := c.Do(ctx, CmdRadios, nil, &res)
 	return res.Radios, err
@@ -173,27 +170,27 @@ func (c *Client) Radios(ctx context.Context) ([]medium.RadioInfo, error) {
 
 // DenyAdd adds rules to the denylist, all or none, and returns the whole
 // denylist.
-func (c *Client) DenyAdd(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) DenyAdd(ctx context.Context, rules ...DenyRule) ([]DenyRule, error) {
 	return c.denyCmd(ctx, CmdDenyAdd, rules)
 }
 
 // DenyRemove removes rules from the denylist (rules not in it are
 // ignored) and returns the whole denylist.
-func (c *Client) DenyRemove(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) DenyRemove(ctx context.Context, rules ...DenyRule) ([]DenyRule, error) {
 	return c.denyCmd(ctx, CmdDenyRemove, rules)
 }
 
 // DenySet replaces the whole denylist with rules, as vwifi-tool -d does;
 // on error the denylist is unchanged. It returns the new denylist.
-func (c *Client) DenySet(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) DenySet(ctx context.Context, rules ...DenyRule) ([]DenyRule, error) {
 	if rules == nil {
-		rules = []medium.DenyRule{}
+		rules = []DenyRule{}
 	}
 	return c.denyCmd(ctx, CmdDenySet, rules)
 }
 
 // DenyList returns the denylist.
-func (c *Client) DenyList(ctx context.Context) ([]medium.DenyRule, error) {
+func (c *Client) DenyList(ctx context.Context) ([]DenyRule, error) {
 	var res DenylistResult
 	err := c.Do(ctx, CmdDenyList, nil, &res)
 	return res.Rules, err
@@ -204,7 +201,7 @@ func (c *Client) DenyClear(ctx context.Context) error {
 	return c.Do(ctx, CmdDenyClear, nil, nil)
 }
 
-func (c *Client) denyCmd(ctx context.Context, cmd string, rules []medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) denyCmd(ctx context.Context, cmd string, rules []DenyRule) ([]DenyRule, error) {
 	var res DenylistResult
 	err := c.Do(ctx, cmd, DenyArgs{Rules: rules}, &res)
 	return res.Rules, err
@@ -257,8 +254,8 @@ func (c *Client) ClearLink(ctx context.Context, tx, rx string, both bool) error 
 
 // Model returns the link model as it is now: every radio at its current
 // position, and every link override.
-func (c *Client) Model(ctx context.Context) (model.Config, error) {
-	var cfg model.Config
+func (c *Client) Model(ctx context.Context) (ModelConfig, error) {
+	var cfg ModelConfig
 	err := c.Do(ctx, CmdModelGet, nil, &cfg)
 	return cfg, err
 }

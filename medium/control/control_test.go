@@ -183,7 +183,7 @@ func ctx5(t *testing.T) context.Context {
 	return ctx
 }
 
-func rule(dst, src string) medium.DenyRule { return medium.DenyRule{Dst: dst, Src: src} }
+func rule(dst, src string) DenyRule { return DenyRule{Dst: dst, Src: src} }
 
 func TestCommandsRoundTrip(t *testing.T) {
 	r := serve(t, nil, 0)
@@ -217,30 +217,30 @@ func TestCommandsRoundTrip(t *testing.T) {
 	}, {
 		name: "deny.list empty",
 		do:   func() (any, error) { return c.DenyList(ctx) },
-		want: []medium.DenyRule{},
+		want: []DenyRule{},
 	}, {
 		name:    "deny.add",
 		do:      func() (any, error) { return c.DenyAdd(ctx, rule("vw2", "vw1"), rule("vw_phy0", "vw1")) },
-		want:    []medium.DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
+		want:    []DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
 		changes: []string{"deny [{vw2 vw1} {vw_phy0 vw1}]"},
 	}, {
 		name: "deny.list",
 		do:   func() (any, error) { return c.DenyList(ctx) },
-		want: []medium.DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
+		want: []DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
 	}, {
 		name:    "deny.remove",
 		do:      func() (any, error) { return c.DenyRemove(ctx, rule("vw0", "vw1"), rule("vw1", "vw0")) },
-		want:    []medium.DenyRule{rule("vw2", "vw1")},
+		want:    []DenyRule{rule("vw2", "vw1")},
 		changes: []string{"allow [{vw0 vw1} {vw1 vw0}]"},
 	}, {
 		name:    "deny.set replaces, keeping what stays",
 		do:      func() (any, error) { return c.DenySet(ctx, rule("vw_phy2", "vw1"), rule("vw0", "vw2")) },
-		want:    []medium.DenyRule{rule("vw0", "vw2"), rule("vw2", "vw1")},
+		want:    []DenyRule{rule("vw0", "vw2"), rule("vw2", "vw1")},
 		changes: []string{"set [{vw_phy2 vw1} {vw0 vw2}]"},
 	}, {
 		name:    "deny.set drops old rules",
 		do:      func() (any, error) { return c.DenySet(ctx, rule("vw1", "vw0")) },
-		want:    []medium.DenyRule{rule("vw1", "vw0")},
+		want:    []DenyRule{rule("vw1", "vw0")},
 		changes: []string{"set [{vw1 vw0}]"},
 	}, {
 		name:    "deny.clear",
@@ -249,7 +249,7 @@ func TestCommandsRoundTrip(t *testing.T) {
 	}, {
 		name: "deny.list after clear",
 		do:   func() (any, error) { return c.DenyList(ctx) },
-		want: []medium.DenyRule{},
+		want: []DenyRule{},
 	}, {
 		name:    "link.block",
 		do:      func() (any, error) { return nil, c.Block(ctx, "vw0", "vw1", false) },
@@ -319,7 +319,7 @@ func TestClientServerErrors(t *testing.T) {
 	}
 	rules, err := c.DenyList(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []medium.DenyRule{rule("vw2", "vw1")}, rules)
+	assert.Equal(t, []DenyRule{rule("vw2", "vw1")}, rules)
 	assert.Equal(t, base, r.m.Changes(), "failed requests changed the medium")
 }
 
@@ -430,7 +430,7 @@ func TestOversizedRequest(t *testing.T) {
 	assert.True(t, rc2.send(line).OK)
 
 	// The client refuses to send what the server would refuse.
-	many := make([]medium.DenyRule, 5000)
+	many := make([]DenyRule, 5000)
 	for i := range many {
 		many[i] = rule("vw0", "vw1")
 	}
@@ -460,7 +460,7 @@ func TestDisconnectMidRequest(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	rules, err := c.DenyList(ctx5(t))
 	require.NoError(t, err)
-	assert.Equal(t, []medium.DenyRule{rule("vw2", "vw1")}, rules)
+	assert.Equal(t, []DenyRule{rule("vw2", "vw1")}, rules)
 	assert.Equal(t, base, r.m.Changes())
 }
 

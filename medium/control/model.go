@@ -48,7 +48,7 @@ func (s *Server) execModel(cmd string, args json.RawMessage) (any, error) {
 		if err := decodeArgs(cmd, args, &none); err != nil {
 			return nil, err
 		}
-		return m.Snapshot(), nil
+		return wireModel(m.Snapshot()), nil
 	case CmdRadioMove:
 		return modelCall(cmd, args, func(a *MoveArgs) error { return needRadio(cmd, a.Radio) },
 			func(a *MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) })

@@ -82,9 +82,9 @@ func TestModelCommandsNameMediumRadios(t *testing.T) {
 		assert.Equal(t, []string{"vw" + string(rune('0'+k)), "vw_phy" + string(rune('0'+k))}, rad.Aliases)
 		assert.Equal(t, want.x, rad.X, "radio %d", k)
 		assert.Equal(t, want.power, rad.TxPower, "radio %d", k)
-		assert.Equal(t, model.Mobility{}, rad.Mobility, "radio %d", k)
+		assert.Equal(t, Mobility{}, rad.Mobility, "radio %d", k)
 	}
-	assert.Equal(t, []model.Link{{From: "vw0", To: "vw1", SNR: f64(20), Loss: f64(0.25)}}, cfg.Links)
+	assert.Equal(t, []ModelLink{{From: "vw0", To: "vw1", SNR: f64(20), Loss: f64(0.25)}}, cfg.Links)
 	assert.Empty(t, r.m.Changes(), "model commands leave the medium alone")
 }
 

@@ -7,8 +7,6 @@ package control
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/hwsim-medium/hwsim-medium/medium"
 )
 
 // Version is the version of hwsim-medium that the status command reports.
@@ -54,7 +52,7 @@ const (
 	CmdRadioMobility = "radio.mobility" // args MobilityArgs; result MobilityArgs
 	CmdLinkSet       = "link.set"       // args LinkSetArgs; result LinkSetArgs
 	CmdLinkClear     = "link.clear"     // args LinkArgs; result LinkArgs
-	CmdModelGet      = "model.get"      // no args; result model.Config
+	CmdModelGet      = "model.get"      // no args; result ModelConfig
 )
 
 // commands lists every command, in the order error messages name them.
@@ -100,7 +98,7 @@ type Status struct {
 	// Radios counts the radios the medium knows.
 	Radios int `json:"radios"`
 	// Stats are the medium-wide frame counters.
-	Stats medium.Stats `json:"stats"`
+	Stats Stats `json:"stats"`
 }
 
 // UptimeDuration returns Uptime as a time.Duration.
@@ -111,20 +109,20 @@ func (s Status) UptimeDuration() time.Duration {
 // RadiosResult is the result of the radios command.
 type RadiosResult struct {
 	// Radios are the known radios, ordered by ID.
-	Radios []medium.RadioInfo `json:"radios"`
+	Radios []RadioInfo `json:"radios"`
 }
 
 // DenyArgs are the arguments of deny.add, deny.remove and deny.set.
 type DenyArgs struct {
 	// Rules are the {dst, src} pairs: dst does not receive frames that
 	// src originated. deny.add and deny.remove need at least one.
-	Rules []medium.DenyRule `json:"rules"`
+	Rules []DenyRule `json:"rules"`
 }
 
 // DenylistResult is the whole denylist after a deny command.
 type DenylistResult struct {
 	// Rules are the rules, sorted by dst then src.
-	Rules []medium.DenyRule `json:"rules"`
+	Rules []DenyRule `json:"rules"`
 }
 
 // LinkArgs are the arguments of link.block and link.unblock.

@@ -397,14 +397,9 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 	}
 	switch cmd {
 	case CmdStatus:
-		st := m.Status()
-		return Status{Version: Version, Protocol: ProtocolVersion, Uptime: st.Uptime.Seconds(), Radios: st.Radios, Stats: st.Stats}, nil
+		return wireStatus(m.Status()), nil
 	case CmdRadios:
-		radios := m.Radios()
-		if radios == nil {
-			radios = []medium.RadioInfo{}
-		}
-		return RadiosResult{Radios: radios}, nil
+		return RadiosResult{Radios: wireRadios(m.Radios())}, nil
 	case CmdDenyList:
 		return s.denylist(), nil
 	case CmdDenyClear:
@@ -429,15 +424,16 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "src"`, cmd, i)
 			}
 		}
+		rules := mediumRules(a.Rules)
 		switch cmd {
 		case CmdDenyAdd:
-			if err := m.Deny(a.Rules...); err != nil {
+			if err := m.Deny(rules...); err != nil {
 				return nil, err // says "deny: ..." and names the radio
 			}
 		case CmdDenyRemove:
-			m.Allow(a.Rules...)
+			m.Allow(rules...)
 		case CmdDenySet:
-			if err := s.Medium.SetDenylist(a.Rules...); err != nil {
+			if err := m.SetDenylist(rules...); err != nil {
 				return nil, err
 			}
 		}
@@ -470,11 +466,7 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 }
 
 func (s *Server) denylist() DenylistResult {
-	rules := s.Medium.Denylist()
-	if rules == nil {
-		rules = []medium.DenyRule{}
-	}
-	return DenylistResult{Rules: rules}
+	return DenylistResult{Rules: wireRules(s.Medium.Denylist())}
 }
 
 func errorResponse(msg string) Response {
