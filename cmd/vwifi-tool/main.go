@@ -12,10 +12,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 )
 
@@ -69,18 +67,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 // errReported is a failure already reported to the user.
 var errReported = errors.New("reported")
 
-// explain turns an error into what the user should read.
+// explain turns an error into what the user should read. An error the
+// medium answered with is told apart by its code, never by its wording; a
+// code vwifi-tool does not know is shown as the medium worded it.
 func explain(err error, socket string) string {
-	var se *control.ServerError
 	switch {
 	case errors.Is(err, control.ErrNotRunning):
 		return fmt.Sprintf("no medium is running: nothing answers on %s (start hwsim-medium, or give --socket)", socket)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Sprintf("permission denied: cannot connect to %s: the control socket is for root; run with sudo", socket)
-	case errors.As(err, &se) && strings.Contains(se.Message, medium.ErrUnknownRadio.Error()):
-		return err.Error() + " (see 'vwifi-tool radios')"
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("the medium did not answer within %v: %v", timeout, err)
+	}
+	switch control.ErrorCode(err) {
+	case control.CodeUnknownRadio:
+		return err.Error() + " (see 'vwifi-tool radios')"
+	case control.CodeUnknownCommand:
+		return fmt.Sprintf("%v (the running hwsim-medium is older than vwifi-tool %s; use the same release of both)", err, control.Version)
+	case control.CodeUnsupportedVersion:
+		return fmt.Sprintf("%v (vwifi-tool %s speaks protocol version %d; use the same release of hwsim-medium and vwifi-tool)", err, control.Version, control.ProtocolVersion)
 	}
 	return err.Error()
 }

@@ -22,7 +22,11 @@ var ErrNotRunning = errors.New("no medium is running")
 type ServerError struct {
 	// Cmd is the command that failed.
 	Cmd string
-	// Message is the medium's explanation.
+	// Code says why, for programs: one of the Code constants, or one
+	// this client does not know (from a newer medium), or empty (from a
+	// medium older than the codes).
+	Code Code
+	// Message is the medium's explanation, for people.
 	Message string
 }
 
@@ -103,7 +107,7 @@ func (c *Client) Do(ctx context.Context, cmd string, args, result any) error {
 		if msg == "" {
 			msg = "request failed (no reason given)"
 		}
-		return &ServerError{Cmd: cmd, Message: msg}
+		return &ServerError{Cmd: cmd, Code: resp.Code, Message: msg}
 	}
 	if result != nil {
 		if err := json.Unmarshal(resp.Result, result); err != nil {
@@ -258,4 +262,15 @@ func (c *Client) Model(ctx context.Context) (ModelConfig, error) {
 	var cfg ModelConfig
 	err := c.Do(ctx, CmdModelGet, nil, &cfg)
 	return cfg, err
+}
+
+// ErrorCode returns the code of the medium's answer in err's chain (see
+// ServerError), or "" if err is not an answer of the medium: it did not
+// run, could not be reached, or answered without a code.
+func ErrorCode(err error) Code {
+	var se *ServerError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return ""
 }

@@ -365,32 +365,33 @@ func TestMalformedRequests(t *testing.T) {
 
 	tests := []struct {
 		name, line, want string
+		code             Code
 	}{
-		{"garbage bytes", "\x00\xff\xfe garbage \x01", "not a valid JSON request object"},
-		{"not json", "status", "not a valid JSON request object"},
-		{"empty line", "", "empty line"},
-		{"array", `[1,2]`, "not a valid JSON request object"},
-		{"null", `null`, `missing protocol version "v"`},
-		{"missing version", `{"cmd":"status"}`, `missing protocol version "v" (this medium speaks 1)`},
-		{"wrong version", `{"v":2,"cmd":"deny.clear"}`, "unsupported protocol version 2 (this medium speaks 1)"},
-		{"version as string", `{"v":"1","cmd":"deny.clear"}`, "not a valid JSON request object"},
-		{"missing cmd", `{"v":1}`, `missing "cmd"`},
-		{"unknown cmd", `{"v":1,"cmd":"deny.nuke"}`, `unknown command "deny.nuke" (known: status, radios, deny.add`},
-		{"unknown field", `{"v":1,"cmd":"deny.clear","force":true}`, `unknown field "force"`},
-		{"args on clear", `{"v":1,"cmd":"deny.clear","args":{"all":true}}`, `deny.clear: bad args`},
-		{"trailing data", `{"v":1,"cmd":"deny.clear"} {"v":1,"cmd":"deny.clear"}`, "trailing data"},
-		{"truncated", `{"v":1,"cmd":"deny.clear"`, "not a valid JSON request object"},
-		{"args not object", `{"v":1,"cmd":"deny.add","args":"vw2 vw1"}`, "deny.add: bad args"},
-		{"missing rules", `{"v":1,"cmd":"deny.add","args":{}}`, "needs at least one"},
-		{"set without rules", `{"v":1,"cmd":"deny.set","args":{}}`, `missing "rules"`},
-		{"missing src", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0"}]}}`, `rules[0]: missing "src"`},
-		{"missing dst", `{"v":1,"cmd":"deny.remove","args":{"rules":[{"src":"vw0"}]}}`, `rules[0]: missing "dst"`},
-		{"unknown radio", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"},{"dst":"vw9","src":"vw1"}]}}`, `destination "vw9": no such radio`},
-		{"set unknown radio", `{"v":1,"cmd":"deny.set","args":{"rules":[{"dst":"vw0","src":"wlan0"}]}}`, `source "wlan0": no such radio`},
-		{"rule typo", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dest":"vw0","src":"vw1"}]}}`, `unknown field "dest"`},
-		{"block missing tx", `{"v":1,"cmd":"link.block","args":{"rx":"vw1"}}`, `missing "tx"`},
-		{"block unknown", `{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw8","both":true}}`, `"vw8": no such radio`},
-		{"both not bool", `{"v":1,"cmd":"link.unblock","args":{"tx":"vw0","rx":"vw1","both":"yes"}}`, "bad args"},
+		{"garbage bytes", "\x00\xff\xfe garbage \x01", "not a valid JSON request object", CodeBadRequest},
+		{"not json", "status", "not a valid JSON request object", CodeBadRequest},
+		{"empty line", "", "empty line", CodeBadRequest},
+		{"array", `[1,2]`, "not a valid JSON request object", CodeBadRequest},
+		{"null", `null`, `missing protocol version "v"`, CodeBadRequest},
+		{"missing version", `{"cmd":"status"}`, `missing protocol version "v" (this medium speaks 1)`, CodeBadRequest},
+		{"wrong version", `{"v":2,"cmd":"deny.clear"}`, "unsupported protocol version 2 (this medium speaks 1)", CodeUnsupportedVersion},
+		{"version as string", `{"v":"1","cmd":"deny.clear"}`, "not a valid JSON request object", CodeBadRequest},
+		{"missing cmd", `{"v":1}`, `missing "cmd"`, CodeBadRequest},
+		{"unknown cmd", `{"v":1,"cmd":"deny.nuke"}`, `unknown command "deny.nuke" (known: status, radios, deny.add`, CodeUnknownCommand},
+		{"unknown field", `{"v":1,"cmd":"deny.clear","force":true}`, `unknown field "force"`, CodeBadRequest},
+		{"args on clear", `{"v":1,"cmd":"deny.clear","args":{"all":true}}`, `deny.clear: bad args`, CodeBadArgs},
+		{"trailing data", `{"v":1,"cmd":"deny.clear"} {"v":1,"cmd":"deny.clear"}`, "trailing data", CodeBadRequest},
+		{"truncated", `{"v":1,"cmd":"deny.clear"`, "not a valid JSON request object", CodeBadRequest},
+		{"args not object", `{"v":1,"cmd":"deny.add","args":"vw2 vw1"}`, "deny.add: bad args", CodeBadArgs},
+		{"missing rules", `{"v":1,"cmd":"deny.add","args":{}}`, "needs at least one", CodeBadArgs},
+		{"set without rules", `{"v":1,"cmd":"deny.set","args":{}}`, `missing "rules"`, CodeBadArgs},
+		{"missing src", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0"}]}}`, `rules[0]: missing "src"`, CodeBadArgs},
+		{"missing dst", `{"v":1,"cmd":"deny.remove","args":{"rules":[{"src":"vw0"}]}}`, `rules[0]: missing "dst"`, CodeBadArgs},
+		{"unknown radio", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"},{"dst":"vw9","src":"vw1"}]}}`, `destination "vw9": no such radio`, CodeUnknownRadio},
+		{"set unknown radio", `{"v":1,"cmd":"deny.set","args":{"rules":[{"dst":"vw0","src":"wlan0"}]}}`, `source "wlan0": no such radio`, CodeUnknownRadio},
+		{"rule typo", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dest":"vw0","src":"vw1"}]}}`, `unknown field "dest"`, CodeBadArgs},
+		{"block missing tx", `{"v":1,"cmd":"link.block","args":{"rx":"vw1"}}`, `missing "tx"`, CodeBadArgs},
+		{"block unknown", `{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw8","both":true}}`, `"vw8": no such radio`, CodeUnknownRadio},
+		{"both not bool", `{"v":1,"cmd":"link.unblock","args":{"tx":"vw0","rx":"vw1","both":"yes"}}`, "bad args", CodeBadArgs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,6 +399,7 @@ func TestMalformedRequests(t *testing.T) {
 			assert.False(t, resp.OK)
 			assert.Equal(t, 1, resp.V)
 			assert.Contains(t, resp.Error, tt.want)
+			assert.Equal(t, tt.code, resp.Code)
 			assert.Empty(t, resp.Result)
 		})
 	}
@@ -419,6 +421,7 @@ func TestOversizedRequest(t *testing.T) {
 	resp := rc.recv()
 	assert.False(t, resp.OK)
 	assert.Contains(t, resp.Error, "request too long: a request line holds at most 65536 bytes")
+	assert.Equal(t, CodeBadRequest, resp.Code)
 	_, err = rc.r.ReadByte()
 	assert.Error(t, err, "connection should be closed after an oversized request")
 	assert.Equal(t, base, r.m.Changes())
@@ -483,6 +486,7 @@ func TestNonRootPeerRefused(t *testing.T) {
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "permission denied: the control socket is for root; run with sudo", se.Message)
+	assert.Equal(t, CodePermissionDenied, se.Code)
 
 	rc := dialRaw(t, r.path)
 	resp := rc.send(`{"v":1,"cmd":"deny.clear"}`)
@@ -665,5 +669,6 @@ func TestTooManyConnections(t *testing.T) {
 	resp := rc.send(`{"v":1,"cmd":"deny.clear"}`)
 	assert.False(t, resp.OK)
 	assert.Contains(t, resp.Error, "too many control connections (at most 32)")
+	assert.Equal(t, CodeBusy, resp.Code)
 	assert.Empty(t, r.m.Changes())
 }

@@ -69,8 +69,11 @@ func FuzzHandle(f *testing.F) {
 		if err := json.Unmarshal(enc, &back); err != nil {
 			t.Fatalf("response does not decode: %v: %q", err, enc)
 		}
-		if resp.V != ProtocolVersion || resp.OK == (resp.Error != "") {
+		if resp.V != ProtocolVersion || resp.OK == (resp.Error != "") || resp.OK == (resp.Code != "") {
 			t.Fatalf("inconsistent response %+v", resp)
+		}
+		if resp.Code == CodeInternal {
+			t.Fatalf("request %q: the server failed on its own: %s", line, resp.Error)
 		}
 		if !resp.OK {
 			if ch := m.Changes(); len(ch) != 0 {

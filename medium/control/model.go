@@ -2,7 +2,6 @@ package control
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
@@ -21,9 +20,6 @@ type Model interface {
 }
 
 var _ Model = (*model.Model)(nil)
-
-// errNoModel answers a link-model command when the daemon runs without one.
-var errNoModel = errors.New("no link model is loaded: start hwsim-medium with -c FILE (see docs/models.md)")
 
 // isModelCmd says whether cmd needs the link model.
 func isModelCmd(cmd string) bool {
@@ -69,7 +65,7 @@ func (s *Server) execModel(cmd string, args json.RawMessage) (any, error) {
 		return modelCall(cmd, args, func(a *LinkArgs) error { return checkLink(cmd, a.TX, a.RX) },
 			func(a *LinkArgs) error { return eachDirection(a.TX, a.RX, a.Both, m.ClearLink) })
 	}
-	return nil, fmt.Errorf("unknown command %q", cmd)
+	return nil, fmt.Errorf("%w %q", errUnknownCommand, cmd)
 }
 
 // modelCall decodes the arguments of cmd into an A, checks them, carries
@@ -83,7 +79,10 @@ func modelCall[A any](cmd string, args json.RawMessage, check, do func(*A) error
 		return nil, err
 	}
 	if err := do(&a); err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+		// The model refuses only arguments: a name no radio has (an
+		// unknown radio, which codeOf tells first), a number that is
+		// not one, a link from a radio to itself.
+		return nil, ofKind(fmt.Errorf("%s: %w", cmd, err), errBadArgs)
 	}
 	return a, nil
 }
@@ -101,13 +100,13 @@ func checkMobility(cmd string, a *MobilityArgs) error {
 	}
 	switch {
 	case a.Stop && a.Velocity != nil:
-		return fmt.Errorf(`%s: bad args: give "velocity" or "stop", not both`, cmd)
+		return badArgs(cmd, `give "velocity" or "stop", not both`)
 	case a.Velocity != nil:
 		if n := len(a.Velocity); n != 2 && n != 3 {
-			return fmt.Errorf(`%s: bad args: "velocity" is [vx, vy, vz] or [vx, vy] in m/s, got %d numbers`, cmd, n)
+			return badArgs(cmd, `"velocity" is [vx, vy, vz] or [vx, vy] in m/s, got %d numbers`, n)
 		}
 	case !a.Stop:
-		return fmt.Errorf(`%s: bad args: give "velocity" [vx, vy, vz] in m/s, or "stop": true`, cmd)
+		return badArgs(cmd, `give "velocity" [vx, vy, vz] in m/s, or "stop": true`)
 	}
 	return nil
 }
@@ -118,9 +117,9 @@ func checkLinkSet(cmd string, a *LinkSetArgs) error {
 	}
 	switch {
 	case a.SNR == nil && a.Loss == nil:
-		return fmt.Errorf(`%s: bad args: give "snr" (dB), "loss" (a probability) or both`, cmd)
+		return badArgs(cmd, `give "snr" (dB), "loss" (a probability) or both`)
 	case a.Loss != nil && !(*a.Loss >= 0 && *a.Loss <= 1):
-		return fmt.Errorf(`%s: bad args: "loss" %v is not a probability (0 to 1)`, cmd, *a.Loss)
+		return badArgs(cmd, `"loss" %v is not a probability (0 to 1)`, *a.Loss)
 	}
 	return nil
 }
@@ -163,11 +162,11 @@ func checkLink(cmd, tx, rx string) error {
 	case rx == "":
 		return missing(cmd, "rx")
 	case tx == rx:
-		return fmt.Errorf(`%s: bad args: "tx" and "rx" are both %q; a link joins two radios`, cmd, tx)
+		return badArgs(cmd, `"tx" and "rx" are both %q; a link joins two radios`, tx)
 	}
 	return nil
 }
 
 func missing(cmd, field string) error {
-	return fmt.Errorf("%s: bad args: missing %q", cmd, field)
+	return badArgs(cmd, "missing %q", field)
 }

@@ -132,36 +132,38 @@ func TestModelCommandErrors(t *testing.T) {
 
 	tests := []struct {
 		name, line, want string
+		code             Code
 	}{
-		{"move without radio", `{"v":1,"cmd":"radio.move","args":{"x":1}}`, `radio.move: bad args: missing "radio"`},
-		{"move beyond float64", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":1e999}}`, "radio.move: bad args"},
-		{"move as string", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":"1"}}`, "radio.move: bad args"},
-		{"move typo", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","X":1,"w":2}}`, `unknown field "w"`},
-		{"txpower unknown radio", `{"v":1,"cmd":"radio.txpower","args":{"radio":"vw9","dbm":3}}`, `radio.txpower: model: "vw9": no such radio`},
-		{"txpower without radio", `{"v":1,"cmd":"radio.txpower","args":{"dbm":3}}`, `missing "radio"`},
-		{"mobility unknown radio", `{"v":1,"cmd":"radio.mobility","args":{"radio":"wlan0","stop":true}}`, `"wlan0": no such radio`},
-		{"mobility nothing", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0"}}`, `give "velocity" [vx, vy, vz] in m/s, or "stop": true`},
-		{"mobility stop false", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":false}}`, `give "velocity"`},
-		{"mobility both", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":true,"velocity":[1,1,1]}}`, `not both`},
-		{"velocity too long", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1,1,1,1]}}`, `got 4 numbers`},
-		{"velocity too short", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1]}}`, `got 1 numbers`},
-		{"link.set nothing", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1"}}`, `link.set: bad args: give "snr" (dB), "loss" (a probability) or both`},
-		{"link.set loss above 1", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","loss":1.5}}`, `"loss" 1.5 is not a probability`},
-		{"link.set loss negative", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","snr":3,"loss":-0.1}}`, `"loss" -0.1 is not a probability`},
-		{"link.set to itself", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw1","snr":3}}`, `"tx" and "rx" are both "vw1"`},
-		{"link.set to itself by alias", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw_phy1","snr":3}}`, `to itself`},
-		{"link.set missing tx", `{"v":1,"cmd":"link.set","args":{"rx":"vw1","snr":3}}`, `missing "tx"`},
-		{"link.set unknown rx, both", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw5","both":true,"snr":3,"loss":0.5}}`, `"vw5": no such radio`},
-		{"link.clear unknown tx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw5","rx":"vw1"}}`, `link.clear: model: "vw5": no such radio`},
-		{"link.clear missing rx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0"}}`, `link.clear: bad args: missing "rx"`},
-		{"link.clear with snr", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw1","snr":3}}`, `unknown field "snr"`},
-		{"model.get with args", `{"v":1,"cmd":"model.get","args":{"radios":true}}`, `model.get: bad args`},
+		{"move without radio", `{"v":1,"cmd":"radio.move","args":{"x":1}}`, `radio.move: bad args: missing "radio"`, CodeBadArgs},
+		{"move beyond float64", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":1e999}}`, "radio.move: bad args", CodeBadArgs},
+		{"move as string", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":"1"}}`, "radio.move: bad args", CodeBadArgs},
+		{"move typo", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","X":1,"w":2}}`, `unknown field "w"`, CodeBadArgs},
+		{"txpower unknown radio", `{"v":1,"cmd":"radio.txpower","args":{"radio":"vw9","dbm":3}}`, `radio.txpower: model: "vw9": no such radio`, CodeUnknownRadio},
+		{"txpower without radio", `{"v":1,"cmd":"radio.txpower","args":{"dbm":3}}`, `missing "radio"`, CodeBadArgs},
+		{"mobility unknown radio", `{"v":1,"cmd":"radio.mobility","args":{"radio":"wlan0","stop":true}}`, `"wlan0": no such radio`, CodeUnknownRadio},
+		{"mobility nothing", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0"}}`, `give "velocity" [vx, vy, vz] in m/s, or "stop": true`, CodeBadArgs},
+		{"mobility stop false", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":false}}`, `give "velocity"`, CodeBadArgs},
+		{"mobility both", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":true,"velocity":[1,1,1]}}`, `not both`, CodeBadArgs},
+		{"velocity too long", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1,1,1,1]}}`, `got 4 numbers`, CodeBadArgs},
+		{"velocity too short", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1]}}`, `got 1 numbers`, CodeBadArgs},
+		{"link.set nothing", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1"}}`, `link.set: bad args: give "snr" (dB), "loss" (a probability) or both`, CodeBadArgs},
+		{"link.set loss above 1", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","loss":1.5}}`, `"loss" 1.5 is not a probability`, CodeBadArgs},
+		{"link.set loss negative", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","snr":3,"loss":-0.1}}`, `"loss" -0.1 is not a probability`, CodeBadArgs},
+		{"link.set to itself", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw1","snr":3}}`, `"tx" and "rx" are both "vw1"`, CodeBadArgs},
+		{"link.set to itself by alias", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw_phy1","snr":3}}`, `to itself`, CodeBadArgs},
+		{"link.set missing tx", `{"v":1,"cmd":"link.set","args":{"rx":"vw1","snr":3}}`, `missing "tx"`, CodeBadArgs},
+		{"link.set unknown rx, both", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw5","both":true,"snr":3,"loss":0.5}}`, `"vw5": no such radio`, CodeUnknownRadio},
+		{"link.clear unknown tx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw5","rx":"vw1"}}`, `link.clear: model: "vw5": no such radio`, CodeUnknownRadio},
+		{"link.clear missing rx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0"}}`, `link.clear: bad args: missing "rx"`, CodeBadArgs},
+		{"link.clear with snr", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw1","snr":3}}`, `unknown field "snr"`, CodeBadArgs},
+		{"model.get with args", `{"v":1,"cmd":"model.get","args":{"radios":true}}`, `model.get: bad args`, CodeBadArgs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := rc.send(tt.line)
 			assert.False(t, resp.OK)
 			assert.Contains(t, resp.Error, tt.want)
+			assert.Equal(t, tt.code, resp.Code)
 		})
 	}
 	assert.Equal(t, before, snapJSON(t, mdl), "failed requests changed the model")
@@ -183,6 +185,7 @@ func TestModelCommandsWithoutModel(t *testing.T) {
 		resp := rc.send(line)
 		assert.False(t, resp.OK, line)
 		assert.Equal(t, "no link model is loaded: start hwsim-medium with -c FILE (see docs/models.md)", resp.Error, line)
+		assert.Equal(t, CodeNoModel, resp.Code, line)
 	}
 	// The medium's own link blocks need no model.
 	assert.True(t, rc.send(`{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw1"}}`).OK)

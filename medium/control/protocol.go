@@ -83,9 +83,48 @@ type Response struct {
 	OK bool `json:"ok"`
 	// Result is the command's result when OK.
 	Result json.RawMessage `json:"result,omitempty"`
-	// Error says what went wrong when not OK.
+	// Error says what went wrong when not OK, for people to read.
 	Error string `json:"error,omitempty"`
+	// Code says what went wrong when not OK, for programs: one of the
+	// Code constants.
+	Code Code `json:"code,omitempty"`
 }
+
+// Code is the machine-readable reason of an error response. A client
+// decides on it, never on the wording of the error message. A client
+// must treat a code it does not know like CodeInternal: a newer medium
+// may add codes.
+type Code string
+
+// The error codes.
+const (
+	// CodeBadRequest: the line is not a request: empty, not a JSON
+	// object, an unknown field, text after the object, no "v" or no
+	// "cmd", or longer than MaxRequestSize.
+	CodeBadRequest Code = "bad_request"
+	// CodeUnsupportedVersion: the request's "v" is not ProtocolVersion.
+	CodeUnsupportedVersion Code = "unsupported_version"
+	// CodeUnknownCommand: the medium has no such command (it may be
+	// older than the client).
+	CodeUnknownCommand Code = "unknown_command"
+	// CodeBadArgs: the command's arguments are wrong: not decodable, an
+	// unknown or missing field, a value out of range, or values the link
+	// model refuses (a link from a radio to itself).
+	CodeBadArgs Code = "bad_args"
+	// CodeUnknownRadio: a radio name (or address) belongs to no radio.
+	CodeUnknownRadio Code = "unknown_radio"
+	// CodeNoModel: a link-model command, and the medium runs without a
+	// link model.
+	CodeNoModel Code = "no_model"
+	// CodePermissionDenied: the peer may not use the socket (not root);
+	// the connection is closed.
+	CodePermissionDenied Code = "permission_denied"
+	// CodeBusy: the medium serves MaxConns connections already; the
+	// connection is closed. Try again later.
+	CodeBusy Code = "busy"
+	// CodeInternal: the medium failed to carry out a valid request.
+	CodeInternal Code = "internal"
+)
 
 // Status is the result of the status command.
 type Status struct {

@@ -183,7 +183,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				defer func() { <-slots }()
 			default:
 				log.Warn("refused a control connection: too many connections", "max", MaxConns)
-				refuse(c, fmt.Sprintf("too many control connections (at most %d); try again later", MaxConns))
+				refuse(c, CodeBusy, fmt.Sprintf("too many control connections (at most %d); try again later", MaxConns))
 				return
 			}
 			s.serveConn(c, log)
@@ -215,13 +215,13 @@ func peerUID(c net.Conn) (uint32, error) {
 }
 
 // refuse answers the first request of a connection that will not be
-// served with msg. Reading the request first lets naive clients, which
-// write before they read, see the answer instead of a broken pipe.
-func refuse(c net.Conn, msg string) {
+// served with code and msg. Reading the request first lets naive clients,
+// which write before they read, see the answer instead of a broken pipe.
+func refuse(c net.Conn, code Code, msg string) {
 	c.SetReadDeadline(time.Now().Add(refuseTimeout))
 	readLine(bufio.NewReader(c), MaxRequestSize)
 	c.SetWriteDeadline(time.Now().Add(writeTimeout))
-	c.Write(encodeResponse(errorResponse(msg)))
+	c.Write(encodeResponse(errorResponse(code, msg)))
 }
 
 // serveConn serves the requests of one connection in order.
@@ -229,7 +229,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	uid, err := peerUID(c)
 	if err != nil {
 		log.Warn("refused a control connection", "err", err)
-		refuse(c, "permission denied: cannot tell who is connecting: "+err.Error())
+		refuse(c, CodePermissionDenied, "permission denied: cannot tell who is connecting: "+err.Error())
 		return
 	}
 	allow := s.AllowUID
@@ -238,7 +238,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 	if !allow(uid) {
 		log.Warn("refused a control connection from a non-root user", "uid", uid)
-		refuse(c, errPermission)
+		refuse(c, CodePermissionDenied, errPermission)
 		return
 	}
 	log = log.With("uid", uid)
@@ -253,7 +253,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 		if errors.Is(err, errLineTooLong) {
 			log.Warn("control request too long", "max", MaxRequestSize)
 			c.SetWriteDeadline(time.Now().Add(writeTimeout))
-			c.Write(encodeResponse(errorResponse(fmt.Sprintf("request too long: a request line holds at most %d bytes", MaxRequestSize))))
+			c.Write(encodeResponse(errorResponse(CodeBadRequest, fmt.Sprintf("request too long: a request line holds at most %d bytes", MaxRequestSize))))
 			return
 		}
 		if err != nil {
@@ -301,16 +301,22 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 func (s *Server) handle(line []byte, log *slog.Logger) Response {
 	cmd, args, err := decodeRequest(line)
 	if err != nil {
-		return errorResponse(err.Error())
+		return errorResponse(codeOf(err), err.Error())
 	}
 	result, err := s.exec(cmd, args)
 	if err != nil {
-		log.Debug("control request failed", "cmd", cmd, "err", err)
-		return errorResponse(err.Error())
+		code := codeOf(err)
+		if code == CodeInternal {
+			log.Warn("control request failed", "cmd", cmd, "err", err)
+		} else {
+			log.Debug("control request failed", "cmd", cmd, "code", code, "err", err)
+		}
+		return errorResponse(code, err.Error())
 	}
 	raw, err := json.Marshal(result)
 	if err != nil {
-		return errorResponse(fmt.Sprintf("%s: encoding the result: %v", cmd, err))
+		log.Warn("encoding a control result failed", "cmd", cmd, "err", err)
+		return errorResponse(CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err))
 	}
 	if !readOnly(cmd) {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
@@ -334,26 +340,26 @@ type wireRequest struct {
 // arguments (still encoded).
 func decodeRequest(line []byte) (string, json.RawMessage, error) {
 	if len(bytes.TrimSpace(line)) == 0 {
-		return "", nil, errors.New(`bad request: empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
+		return "", nil, badRequest(`empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
 	}
 	var req wireRequest
 	if err := strictUnmarshal(line, &req); err != nil {
-		return "", nil, fmt.Errorf("bad request: %w", err)
+		return "", nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	switch {
 	case req.V == nil:
-		return "", nil, fmt.Errorf(`bad request: missing protocol version "v" (this medium speaks %d)`, ProtocolVersion)
+		return "", nil, badRequest(`missing protocol version "v" (this medium speaks %d)`, ProtocolVersion)
 	case *req.V != ProtocolVersion:
-		return "", nil, fmt.Errorf("unsupported protocol version %d (this medium speaks %d)", *req.V, ProtocolVersion)
+		return "", nil, fmt.Errorf("%w %d (this medium speaks %d)", errUnsupportedVersion, *req.V, ProtocolVersion)
 	case req.Cmd == nil || *req.Cmd == "":
-		return "", nil, errors.New(`bad request: missing "cmd"`)
+		return "", nil, badRequest(`missing "cmd"`)
 	}
 	for _, c := range commands {
 		if c == *req.Cmd {
 			return c, req.Args, nil
 		}
 	}
-	return "", nil, fmt.Errorf("unknown command %q (known: %s)", *req.Cmd, strings.Join(commands, ", "))
+	return "", nil, fmt.Errorf("%w %q (known: %s)", errUnknownCommand, *req.Cmd, strings.Join(commands, ", "))
 }
 
 // strictUnmarshal decodes exactly one JSON value into v, refusing fields v
@@ -377,7 +383,7 @@ func decodeArgs(cmd string, args json.RawMessage, v any) error {
 		args = []byte("{}")
 	}
 	if err := strictUnmarshal(args, v); err != nil {
-		return fmt.Errorf("%s: bad args: %w", cmd, err)
+		return fmt.Errorf("%s: %w: %w", cmd, errBadArgs, err)
 	}
 	return nil
 }
@@ -411,17 +417,17 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 			return nil, err
 		}
 		if a.Rules == nil && cmd == CmdDenySet {
-			return nil, fmt.Errorf(`%s: bad args: missing "rules" (give [] to empty the denylist)`, cmd)
+			return nil, badArgs(cmd, `missing "rules" (give [] to empty the denylist)`)
 		}
 		if len(a.Rules) == 0 && cmd != CmdDenySet {
-			return nil, fmt.Errorf(`%s: bad args: "rules" needs at least one {"dst":..., "src":...} pair`, cmd)
+			return nil, badArgs(cmd, `"rules" needs at least one {"dst":..., "src":...} pair`)
 		}
 		for i, r := range a.Rules {
 			if r.Dst == "" {
-				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "dst"`, cmd, i)
+				return nil, badArgs(cmd, `rules[%d]: missing "dst"`, i)
 			}
 			if r.Src == "" {
-				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "src"`, cmd, i)
+				return nil, badArgs(cmd, `rules[%d]: missing "src"`, i)
 			}
 		}
 		rules := mediumRules(a.Rules)
@@ -445,9 +451,9 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 		}
 		switch {
 		case a.TX == "":
-			return nil, fmt.Errorf(`%s: bad args: missing "tx"`, cmd)
+			return nil, missing(cmd, "tx")
 		case a.RX == "":
-			return nil, fmt.Errorf(`%s: bad args: missing "rx"`, cmd)
+			return nil, missing(cmd, "rx")
 		}
 		blocked := cmd == CmdLinkBlock
 		if err := m.Block(a.TX, a.RX, blocked); err != nil {
@@ -462,22 +468,23 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 		}
 		return LinkResult{TX: a.TX, RX: a.RX, Both: a.Both, Blocked: blocked}, nil
 	}
-	return nil, fmt.Errorf("unknown command %q", cmd)
+	return nil, fmt.Errorf("%w %q", errUnknownCommand, cmd)
 }
 
 func (s *Server) denylist() DenylistResult {
 	return DenylistResult{Rules: wireRules(s.Medium.Denylist())}
 }
 
-func errorResponse(msg string) Response {
-	return Response{V: ProtocolVersion, OK: false, Error: msg}
+// errorResponse returns the response for a request that failed.
+func errorResponse(code Code, msg string) Response {
+	return Response{V: ProtocolVersion, OK: false, Error: msg, Code: code}
 }
 
 // encodeResponse returns resp as one line.
 func encodeResponse(resp Response) []byte {
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b, _ = json.Marshal(errorResponse("encoding the response failed: " + err.Error()))
+		b, _ = json.Marshal(errorResponse(CodeInternal, "encoding the response failed: "+err.Error()))
 	}
 	return append(b, '\n')
 }
