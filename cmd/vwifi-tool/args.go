@@ -5,7 +5,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Argument parsing: the usage text and the command line.
@@ -124,7 +124,7 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 func parseArgs(args []string) (options, error) {
 	o := options{socket: os.Getenv(envSocket)}
 	if o.socket == "" {
-		o.socket = control.DefaultPath
+		o.socket = api.DefaultPath
 	}
 	value := func(i *int, flag string) (string, error) {
 		if *i+1 >= len(args) {

@@ -9,20 +9,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // answerAll serves a fake medium that answers status, and every other
 // request with an error of code and message.
-func answerAll(t *testing.T, code control.Code, message string) string {
+func answerAll(t *testing.T, code api.Code, message string) string {
 	t.Helper()
 	path := tempSocket(t)
 	ln, err := net.Listen("unix", path)
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
-	fail, err := json.Marshal(control.Response{V: control.ProtocolVersion, Error: message, Code: code})
+	fail, err := json.Marshal(api.Response{V: api.ProtocolVersion, Error: message, Code: code})
 	require.NoError(t, err)
-	status, err := json.Marshal(control.Response{V: control.ProtocolVersion, OK: true, Result: json.RawMessage(`{"version":"0.1.0","protocol":1}`)})
+	status, err := json.Marshal(api.Response{V: api.ProtocolVersion, OK: true, Result: json.RawMessage(`{"version":"0.1.0","protocol":1}`)})
 	require.NoError(t, err)
 	go func() {
 		for {
@@ -33,9 +33,9 @@ func answerAll(t *testing.T, code control.Code, message string) string {
 			go func() {
 				defer c.Close()
 				for s := bufio.NewScanner(c); s.Scan(); {
-					var req control.Request
+					var req api.Request
 					resp := fail
-					if json.Unmarshal(s.Bytes(), &req) == nil && req.Cmd == control.CmdStatus {
+					if json.Unmarshal(s.Bytes(), &req) == nil && req.Cmd == api.CmdStatus {
 						resp = status
 					}
 					if _, err := c.Write(append(resp, '\n')); err != nil {
@@ -55,19 +55,19 @@ func answerAll(t *testing.T, code control.Code, message string) string {
 func TestErrorCodeReactions(t *testing.T) {
 	const msg = `block: "vw9": no such radio`
 	tests := []struct {
-		code   control.Code
+		code   api.Code
 		stderr string
 	}{
-		{control.CodeUnknownRadio, "medium: " + msg + " (see 'vwifi-tool radios')\n"},
-		{control.CodeUnknownCommand, "medium: " + msg + " (the running hwsim-medium is older than vwifi-tool 0.1.0; use the same release of both)\n"},
-		{control.CodeUnsupportedVersion, "medium: " + msg + " (vwifi-tool 0.1.0 speaks protocol version 1; use the same release of hwsim-medium and vwifi-tool)\n"},
+		{api.CodeUnknownRadio, "medium: " + msg + " (see 'vwifi-tool radios')\n"},
+		{api.CodeUnknownCommand, "medium: " + msg + " (the running hwsim-medium is older than vwifi-tool 0.1.0; use the same release of both)\n"},
+		{api.CodeUnsupportedVersion, "medium: " + msg + " (vwifi-tool 0.1.0 speaks protocol version 1; use the same release of hwsim-medium and vwifi-tool)\n"},
 		// The words say "no such radio", the code does not: no hint.
-		{control.CodeBadRequest, "medium: " + msg + "\n"},
-		{control.CodeBadArgs, "medium: " + msg + "\n"},
-		{control.CodeNoModel, "medium: " + msg + "\n"},
-		{control.CodePermissionDenied, "medium: " + msg + "\n"},
-		{control.CodeBusy, "medium: " + msg + "\n"},
-		{control.CodeInternal, "medium: " + msg + "\n"},
+		{api.CodeBadRequest, "medium: " + msg + "\n"},
+		{api.CodeBadArgs, "medium: " + msg + "\n"},
+		{api.CodeNoModel, "medium: " + msg + "\n"},
+		{api.CodePermissionDenied, "medium: " + msg + "\n"},
+		{api.CodeBusy, "medium: " + msg + "\n"},
+		{api.CodeInternal, "medium: " + msg + "\n"},
 		{"", "medium: " + msg + "\n"},        // a medium older than the codes
 		{"on_fire", "medium: " + msg + "\n"}, // a code newer than vwifi-tool
 	}
@@ -82,7 +82,7 @@ func TestErrorCodeReactions(t *testing.T) {
 	}
 
 	// A hint follows the code, whatever the words.
-	sock := answerAll(t, control.CodeUnknownRadio, "deny: source \"wlan0\" is not here")
+	sock := answerAll(t, api.CodeUnknownRadio, "deny: source \"wlan0\" is not here")
 	_, stderr, code := runTool("--socket", sock, "deny", "add", "vw0", "wlan0")
 	assert.Equal(t, "vwifi-tool: deny add: medium: deny: source \"wlan0\" is not here (see 'vwifi-tool radios')\n", stderr)
 	assert.Equal(t, exitFailure, code)

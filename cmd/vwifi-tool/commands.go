@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // The commands that vwifi's tool does not have: radios, stats, deny and
@@ -15,7 +15,7 @@ import (
 
 // connectRadios connects and lists the radios (an empty list, never nil,
 // so JSON shows []).
-func (t *tool) connectRadios(ctx context.Context) (control.Status, []control.RadioInfo, error) {
+func (t *tool) connectRadios(ctx context.Context) (api.Status, []api.RadioInfo, error) {
 	st, err := t.connect(ctx)
 	if err != nil {
 		return st, nil, err
@@ -25,7 +25,7 @@ func (t *tool) connectRadios(ctx context.Context) (control.Status, []control.Rad
 		return st, nil, fmt.Errorf("listing radios: %w", err)
 	}
 	if radios == nil {
-		radios = []control.RadioInfo{}
+		radios = []api.RadioInfo{}
 	}
 	return st, radios, nil
 }
@@ -36,7 +36,7 @@ func (t *tool) radios(ctx context.Context) error {
 		return err
 	}
 	if t.o.json {
-		return t.printJSON(control.RadiosResult{Radios: radios})
+		return t.printJSON(api.RadiosResult{Radios: radios})
 	}
 	if len(radios) == 0 {
 		fmt.Fprintln(t.stdout, "no radios")
@@ -103,7 +103,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 		return usagef("deny needs a subcommand: ls, add, rm, set or clear")
 	}
 	sub, rest := args[0], args[1:]
-	var rules []control.DenyRule
+	var rules []api.DenyRule
 	switch sub {
 	case "ls", "list", "clear":
 		if len(rest) > 0 {
@@ -114,7 +114,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 			return usagef("deny %s needs DST SRC pairs, got %d name(s)", sub, len(rest))
 		}
 		for i := 0; i < len(rest); i += 2 {
-			rules = append(rules, control.DenyRule{Dst: rest[i], Src: rest[i+1]})
+			rules = append(rules, api.DenyRule{Dst: rest[i], Src: rest[i+1]})
 		}
 	default:
 		return usagef("unknown deny subcommand %q: want ls, add, rm, set or clear", sub)
@@ -122,7 +122,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 	if _, err := t.connect(ctx); err != nil {
 		return err
 	}
-	var now []control.DenyRule
+	var now []api.DenyRule
 	var err error
 	switch sub {
 	case "ls", "list":
@@ -140,10 +140,10 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 		return fmt.Errorf("deny %s: %w", sub, err)
 	}
 	if now == nil {
-		now = []control.DenyRule{}
+		now = []api.DenyRule{}
 	}
 	if t.o.json {
-		return t.printJSON(control.DenylistResult{Rules: now})
+		return t.printJSON(api.DenylistResult{Rules: now})
 	}
 	if len(now) == 0 {
 		fmt.Fprintln(t.stdout, "denylist is empty")
@@ -170,7 +170,7 @@ func (t *tool) block(ctx context.Context, blocked bool, tx, rx string) error {
 		return fmt.Errorf("%s %s %s: %w", strings.TrimSuffix(verb, "ed"), tx, rx, err)
 	}
 	if t.o.json {
-		return t.printJSON(control.LinkResult{TX: tx, RX: rx, Both: t.o.both, Blocked: blocked})
+		return t.printJSON(api.LinkResult{TX: tx, RX: rx, Both: t.o.both, Blocked: blocked})
 	}
 	arrow := "->"
 	if t.o.both {

@@ -14,7 +14,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Exit codes.
@@ -72,20 +72,20 @@ var errReported = errors.New("reported")
 // code vwifi-tool does not know is shown as the medium worded it.
 func explain(err error, socket string) string {
 	switch {
-	case errors.Is(err, control.ErrNotRunning):
+	case errors.Is(err, api.ErrNotRunning):
 		return fmt.Sprintf("no medium is running: nothing answers on %s (start hwsim-medium, or give --socket)", socket)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Sprintf("permission denied: cannot connect to %s: the control socket is for root; run with sudo", socket)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("the medium did not answer within %v: %v", timeout, err)
 	}
-	switch control.ErrorCode(err) {
-	case control.CodeUnknownRadio:
+	switch api.ErrorCode(err) {
+	case api.CodeUnknownRadio:
 		return err.Error() + " (see 'vwifi-tool radios')"
-	case control.CodeUnknownCommand:
-		return fmt.Sprintf("%v (the running hwsim-medium is older than vwifi-tool %s; use the same release of both)", err, control.Version)
-	case control.CodeUnsupportedVersion:
-		return fmt.Sprintf("%v (vwifi-tool %s speaks protocol version %d; use the same release of hwsim-medium and vwifi-tool)", err, control.Version, control.ProtocolVersion)
+	case api.CodeUnknownCommand:
+		return fmt.Sprintf("%v (the running hwsim-medium is older than vwifi-tool %s; use the same release of both)", err, api.Version)
+	case api.CodeUnsupportedVersion:
+		return fmt.Sprintf("%v (vwifi-tool %s speaks protocol version %d; use the same release of hwsim-medium and vwifi-tool)", err, api.Version, api.ProtocolVersion)
 	}
 	return err.Error()
 }
@@ -95,7 +95,7 @@ type tool struct {
 	o      options
 	stdout io.Writer
 	stderr io.Writer
-	c      *control.Client
+	c      *api.Client
 }
 
 func (t *tool) dispatch(ctx context.Context) error {
@@ -165,9 +165,9 @@ func (t *tool) dispatch(ctx context.Context) error {
 			return err
 		}
 		if o.json {
-			return t.printJSON(map[string]string{"version": control.Version})
+			return t.printJSON(map[string]string{"version": api.Version})
 		}
-		fmt.Fprintf(t.stdout, "vwifi-tool %s\n", control.Version)
+		fmt.Fprintf(t.stdout, "vwifi-tool %s\n", api.Version)
 		return nil
 	case "help":
 		fmt.Fprint(t.stdout, usage)
@@ -177,15 +177,15 @@ func (t *tool) dispatch(ctx context.Context) error {
 }
 
 // connect dials the medium and checks it answers.
-func (t *tool) connect(ctx context.Context) (control.Status, error) {
-	c, err := control.Dial(ctx, t.o.socket)
+func (t *tool) connect(ctx context.Context) (api.Status, error) {
+	c, err := api.Dial(ctx, t.o.socket)
 	if err != nil {
-		return control.Status{}, err
+		return api.Status{}, err
 	}
 	t.c = c
 	st, err := c.Status(ctx)
 	if err != nil {
-		return control.Status{}, err
+		return api.Status{}, err
 	}
 	return st, nil
 }

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // The link-model commands: move, txpower, velocity, link and model.
@@ -50,7 +50,7 @@ func (t *tool) move(ctx context.Context, args []string) error {
 	}
 	t.warnIfAbsent(ctx, radio)
 	if t.o.json {
-		return t.printJSON(control.MoveArgs{Radio: radio, X: p[0], Y: p[1], Z: p[2]})
+		return t.printJSON(api.MoveArgs{Radio: radio, X: p[0], Y: p[1], Z: p[2]})
 	}
 	fmt.Fprintf(t.stdout, "moved %s to %s m\n", radio, vector(p))
 	return nil
@@ -86,7 +86,7 @@ func (t *tool) txPower(ctx context.Context, args []string) error {
 		return fmt.Errorf("txpower %s: %w", radio, err)
 	}
 	if t.o.json {
-		return t.printJSON(control.TxPowerArgs{Radio: radio, DBm: dBm})
+		return t.printJSON(api.TxPowerArgs{Radio: radio, DBm: dBm})
 	}
 	fmt.Fprintf(t.stdout, "%s transmits at %s dBm\n", radio, num(dBm))
 	return nil
@@ -103,7 +103,7 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 			return fmt.Errorf("velocity %s stop: %w", radio, err)
 		}
 		if t.o.json {
-			return t.printJSON(control.MobilityArgs{Radio: radio, Stop: true})
+			return t.printJSON(api.MobilityArgs{Radio: radio, Stop: true})
 		}
 		fmt.Fprintf(t.stdout, "stopped %s\n", radio)
 		return nil
@@ -116,7 +116,7 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 		return fmt.Errorf("velocity %s: %w", radio, err)
 	}
 	if t.o.json {
-		return t.printJSON(control.MobilityArgs{Radio: radio, Velocity: v[:]})
+		return t.printJSON(api.MobilityArgs{Radio: radio, Velocity: v[:]})
 	}
 	fmt.Fprintf(t.stdout, "%s moves at %s m/s\n", radio, vector(v))
 	return nil
@@ -125,7 +125,7 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 const linkUsage = "vwifi-tool link TX RX [--both] snr DB | loss P | clear"
 
 // parseLinkSet reads "snr DB", "loss P" or both, in any order.
-func parseLinkSet(a *control.LinkSetArgs, args []string) error {
+func parseLinkSet(a *api.LinkSetArgs, args []string) error {
 	if len(args) == 0 || len(args)%2 != 0 {
 		return usagef("link needs snr DB, loss P or clear: %s", linkUsage)
 	}
@@ -156,7 +156,7 @@ func (t *tool) link(ctx context.Context, args []string) error {
 	if len(args) < 3 {
 		return usagef("link needs TX, RX and what to do: %s", linkUsage)
 	}
-	a := control.LinkSetArgs{TX: args[0], RX: args[1], Both: t.o.both}
+	a := api.LinkSetArgs{TX: args[0], RX: args[1], Both: t.o.both}
 	clear := len(args) == 3 && args[2] == "clear"
 	if !clear {
 		if err := parseLinkSet(&a, args[2:]); err != nil {
@@ -172,7 +172,7 @@ func (t *tool) link(ctx context.Context, args []string) error {
 			return fmt.Errorf("link %s %s clear: %w", a.TX, a.RX, err)
 		}
 		if t.o.json {
-			return t.printJSON(control.LinkArgs{TX: a.TX, RX: a.RX, Both: a.Both})
+			return t.printJSON(api.LinkArgs{TX: a.TX, RX: a.RX, Both: a.Both})
 		}
 		fmt.Fprintf(t.stdout, "cleared %s %s %s\n", a.TX, arrow, a.RX)
 		return nil
@@ -196,7 +196,7 @@ func (t *tool) modelDo(ctx context.Context, do func() error) error {
 }
 
 func (t *tool) model(ctx context.Context) error {
-	var cfg control.ModelConfig
+	var cfg api.ModelConfig
 	err := t.modelDo(ctx, func() error {
 		var err error
 		cfg, err = t.c.Model(ctx)
@@ -210,7 +210,7 @@ func (t *tool) model(ctx context.Context) error {
 	}
 	prop := cfg.Propagation.Model
 	if prop == "" {
-		prop = control.PropNone
+		prop = api.PropNone
 	}
 	fmt.Fprintf(t.stdout, "propagation: %s\n\n", prop)
 	if len(cfg.Radios) == 0 {

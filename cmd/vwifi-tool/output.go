@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Output formatting shared by the commands.
@@ -21,7 +21,7 @@ func (t *tool) printJSON(v any) error {
 	return err
 }
 
-func displayName(r control.RadioInfo) string {
+func displayName(r api.RadioInfo) string {
 	if r.Iface != "" {
 		return r.Iface
 	}
@@ -44,7 +44,7 @@ func freq(mhz uint32) string {
 
 // radioLabel names a radio as the model's link list does: its configured
 // name, else the first name learned from the medium, else its address.
-func radioLabel(r control.ModelRadio) string {
+func radioLabel(r api.ModelRadio) string {
 	switch {
 	case r.Name != "":
 		return r.Name
@@ -70,7 +70,7 @@ func overrides(snr, loss *float64, blocked bool) string {
 }
 
 // motion describes a radio's mobility.
-func motion(m control.Mobility) string {
+func motion(m api.Mobility) string {
 	switch {
 	case m.Waypoint != nil:
 		w := m.Waypoint

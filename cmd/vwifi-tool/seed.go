@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // The seed-compatible commands: the status check, -d/-s and -c, word for
@@ -14,7 +14,7 @@ import (
 
 // statusJSON is the --json form of the status check: {"status":"live"}
 // with the medium's status fields, or {"status":"not loaded"}.
-func statusJSON(state string, st *control.Status) any {
+func statusJSON(state string, st *api.Status) any {
 	out := map[string]any{}
 	if st != nil {
 		b, _ := json.Marshal(st)
@@ -26,9 +26,9 @@ func statusJSON(state string, st *control.Status) any {
 
 // seedLive connects and prints the seed's status line; when the medium is
 // not running it prints "not loaded" and returns an ErrNotRunning error.
-func (t *tool) seedLive(ctx context.Context) (control.Status, error) {
+func (t *tool) seedLive(ctx context.Context) (api.Status, error) {
 	st, err := t.connect(ctx)
-	if errors.Is(err, control.ErrNotRunning) {
+	if errors.Is(err, api.ErrNotRunning) {
 		if t.o.json {
 			t.printJSON(statusJSON("not loaded", nil))
 		} else {
@@ -47,7 +47,7 @@ func (t *tool) seedLive(ctx context.Context) (control.Status, error) {
 
 func (t *tool) seedStatus(ctx context.Context) error {
 	st, err := t.seedLive(ctx)
-	if errors.Is(err, control.ErrNotRunning) {
+	if errors.Is(err, api.ErrNotRunning) {
 		return errReported // "not loaded" says it all, as with vwifi
 	}
 	if err != nil {
@@ -68,9 +68,9 @@ const (
 
 // seedDeny is -d/-s: the pairs become the whole denylist.
 func (t *tool) seedDeny(ctx context.Context) error {
-	rules := make([]control.DenyRule, len(t.o.dsts))
+	rules := make([]api.DenyRule, len(t.o.dsts))
 	for i := range rules {
-		rules[i] = control.DenyRule{Dst: t.o.dsts[i], Src: t.o.srcs[i]}
+		rules[i] = api.DenyRule{Dst: t.o.dsts[i], Src: t.o.srcs[i]}
 	}
 	if _, err := t.seedLive(ctx); err != nil {
 		return err
@@ -106,7 +106,7 @@ func (t *tool) seedClear(ctx context.Context) error {
 		return fmt.Errorf("clearing the denylist: %w", err)
 	}
 	if t.o.json {
-		return t.printJSON(map[string]any{"status": "live", "rules": []control.DenyRule{}})
+		return t.printJSON(map[string]any{"status": "live", "rules": []api.DenyRule{}})
 	}
 	fmt.Fprintln(t.stdout, msgReceived)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // failingMedium fails to deny for a reason that is no one's input.
@@ -53,37 +54,37 @@ func TestErrorCodes(t *testing.T) {
 	refusing := serve(t, func(uint32) bool { return false }, 0).path
 	broken := serveWith(t, &Server{Medium: failingMedium{newMedium(t)}})
 	busy := serve(t, nil, 0).path
-	for range MaxConns {
+	for range api.MaxConns {
 		rc := dialRaw(t, busy)
 		require.True(t, rc.send(`{"v":1,"cmd":"status"}`).OK) // holds a slot
 	}
 
 	tests := []struct {
 		name, path, line string
-		code             Code
+		code             api.Code
 		closed           bool // the server hangs up after answering
 	}{
-		{"not JSON", withModel, `status`, CodeBadRequest, false},
-		{"empty line", withModel, ``, CodeBadRequest, false},
-		{"no v", withModel, `{"cmd":"status"}`, CodeBadRequest, false},
-		{"no cmd", withModel, `{"v":1}`, CodeBadRequest, false},
-		{"unknown field", withModel, `{"v":1,"cmd":"status","x":1}`, CodeBadRequest, false},
-		{"too long", withModel, `{"v":1,"cmd":"status","x":"` + strings.Repeat("x", MaxRequestSize) + `"}`, CodeBadRequest, true},
-		{"other version", withModel, `{"v":2,"cmd":"status"}`, CodeUnsupportedVersion, false},
-		{"unknown command", withModel, `{"v":1,"cmd":"radio.teleport"}`, CodeUnknownCommand, false},
-		{"args undecodable", withModel, `{"v":1,"cmd":"deny.add","args":[]}`, CodeBadArgs, false},
-		{"args missing", withModel, `{"v":1,"cmd":"link.block","args":{"tx":"vw0"}}`, CodeBadArgs, false},
-		{"args out of range", withModel, `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","loss":2}}`, CodeBadArgs, false},
-		{"model refuses", withModel, `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw_phy0","snr":2}}`, CodeBadArgs, false},
-		{"unknown radio, denylist", withModel, `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw9","src":"vw1"}]}}`, CodeUnknownRadio, false},
-		{"unknown radio, block", withModel, `{"v":1,"cmd":"link.unblock","args":{"tx":"vw9","rx":"vw1"}}`, CodeUnknownRadio, false},
-		{"unknown radio, model", withModel, `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw9"}}`, CodeUnknownRadio, false},
-		{"no model", noModel, `{"v":1,"cmd":"model.get"}`, CodeNoModel, false},
-		{"not root", refusing, `{"v":1,"cmd":"status"}`, CodePermissionDenied, true},
-		{"too many connections", busy, `{"v":1,"cmd":"status"}`, CodeBusy, true},
-		{"medium fails", broken, `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"}]}}`, CodeInternal, false},
+		{"not JSON", withModel, `status`, api.CodeBadRequest, false},
+		{"empty line", withModel, ``, api.CodeBadRequest, false},
+		{"no v", withModel, `{"cmd":"status"}`, api.CodeBadRequest, false},
+		{"no cmd", withModel, `{"v":1}`, api.CodeBadRequest, false},
+		{"unknown field", withModel, `{"v":1,"cmd":"status","x":1}`, api.CodeBadRequest, false},
+		{"too long", withModel, `{"v":1,"cmd":"status","x":"` + strings.Repeat("x", api.MaxRequestSize) + `"}`, api.CodeBadRequest, true},
+		{"other version", withModel, `{"v":2,"cmd":"status"}`, api.CodeUnsupportedVersion, false},
+		{"unknown command", withModel, `{"v":1,"cmd":"radio.teleport"}`, api.CodeUnknownCommand, false},
+		{"args undecodable", withModel, `{"v":1,"cmd":"deny.add","args":[]}`, api.CodeBadArgs, false},
+		{"args missing", withModel, `{"v":1,"cmd":"link.block","args":{"tx":"vw0"}}`, api.CodeBadArgs, false},
+		{"args out of range", withModel, `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","loss":2}}`, api.CodeBadArgs, false},
+		{"model refuses", withModel, `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw_phy0","snr":2}}`, api.CodeBadArgs, false},
+		{"unknown radio, denylist", withModel, `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw9","src":"vw1"}]}}`, api.CodeUnknownRadio, false},
+		{"unknown radio, block", withModel, `{"v":1,"cmd":"link.unblock","args":{"tx":"vw9","rx":"vw1"}}`, api.CodeUnknownRadio, false},
+		{"unknown radio, model", withModel, `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw9"}}`, api.CodeUnknownRadio, false},
+		{"no model", noModel, `{"v":1,"cmd":"model.get"}`, api.CodeNoModel, false},
+		{"not root", refusing, `{"v":1,"cmd":"status"}`, api.CodePermissionDenied, true},
+		{"too many connections", busy, `{"v":1,"cmd":"status"}`, api.CodeBusy, true},
+		{"medium fails", broken, `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"}]}}`, api.CodeInternal, false},
 	}
-	seen := map[Code]bool{}
+	seen := map[api.Code]bool{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := dialRaw(t, tt.path)
@@ -102,8 +103,8 @@ func TestErrorCodes(t *testing.T) {
 			}
 		})
 	}
-	for _, c := range []Code{CodeBadRequest, CodeUnsupportedVersion, CodeUnknownCommand, CodeBadArgs,
-		CodeUnknownRadio, CodeNoModel, CodePermissionDenied, CodeBusy, CodeInternal} {
+	for _, c := range []api.Code{api.CodeBadRequest, api.CodeUnsupportedVersion, api.CodeUnknownCommand, api.CodeBadArgs,
+		api.CodeUnknownRadio, api.CodeNoModel, api.CodePermissionDenied, api.CodeBusy, api.CodeInternal} {
 		assert.True(t, seen[c], "no situation produced %s", c)
 	}
 }
@@ -114,11 +115,11 @@ func TestClientErrorCode(t *testing.T) {
 	c := dial(t, r.path)
 	ctx := ctx5(t)
 	err := c.Block(ctx, "vw0", "vw9", false)
-	var se *ServerError
+	var se *api.ServerError
 	require.ErrorAs(t, err, &se)
-	assert.Equal(t, CodeUnknownRadio, se.Code)
-	assert.Equal(t, CodeUnknownRadio, ErrorCode(fmt.Errorf("block: %w", err)))
-	assert.Equal(t, CodeNoModel, ErrorCode(c.Move(ctx, "vw0", 1, 2, 3)))
-	assert.Equal(t, Code(""), ErrorCode(errors.New("not the medium's")))
-	assert.Equal(t, Code(""), ErrorCode(nil))
+	assert.Equal(t, api.CodeUnknownRadio, se.Code)
+	assert.Equal(t, api.CodeUnknownRadio, api.ErrorCode(fmt.Errorf("block: %w", err)))
+	assert.Equal(t, api.CodeNoModel, api.ErrorCode(c.Move(ctx, "vw0", 1, 2, 3)))
+	assert.Equal(t, api.Code(""), api.ErrorCode(errors.New("not the medium's")))
+	assert.Equal(t, api.Code(""), api.ErrorCode(nil))
 }

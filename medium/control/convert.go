@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
@@ -12,34 +13,34 @@ import (
 // with the medium.
 
 // wireStatus returns the status command's result for st.
-func wireStatus(st medium.Status) Status {
+func wireStatus(st medium.Status) api.Status {
 	s := st.Stats
-	out := Status{
-		Version:  Version,
-		Protocol: ProtocolVersion,
+	out := api.Status{
+		Version:  api.Version,
+		Protocol: api.ProtocolVersion,
 		Uptime:   st.Uptime.Seconds(),
 		Radios:   st.Radios,
-		Stats:    Stats{Frames: s.Frames, Malformed: s.Malformed, SendErrors: s.SendErrors, Collisions: s.Collisions},
+		Stats:    api.Stats{Frames: s.Frames, Malformed: s.Malformed, SendErrors: s.SendErrors, Collisions: s.Collisions},
 	}
 	for _, b := range s.AirBusy {
-		out.Stats.AirBusy = append(out.Stats.AirBusy, ChannelBusy{Freq: b.Freq, Busy: b.Busy})
+		out.Stats.AirBusy = append(out.Stats.AirBusy, api.ChannelBusy{Freq: b.Freq, Busy: b.Busy})
 	}
 	return out
 }
 
 // wireRadios converts the radios command's result; never nil, so that the
 // JSON shows [].
-func wireRadios(radios []medium.RadioInfo) []RadioInfo {
-	out := make([]RadioInfo, 0, len(radios))
+func wireRadios(radios []medium.RadioInfo) []api.RadioInfo {
+	out := make([]api.RadioInfo, 0, len(radios))
 	for _, r := range radios {
-		ri := RadioInfo{
+		ri := api.RadioInfo{
 			ID:     int(r.ID),
 			Name:   r.Name,
 			Iface:  r.Iface,
 			HWAddr: r.HWAddr,
 			Addrs:  slices.Clone(r.Addrs),
 			Freq:   r.Freq,
-			Stats: RadioStats{
+			Stats: api.RadioStats{
 				TxFrames: r.Stats.TxFrames,
 				TxBytes:  r.Stats.TxBytes,
 				RxFrames: r.Stats.RxFrames,
@@ -49,7 +50,7 @@ func wireRadios(radios []medium.RadioInfo) []RadioInfo {
 			},
 		}
 		for _, l := range r.Links {
-			ri.Links = append(ri.Links, Link{To: l.To, Frames: l.Frames, Bytes: l.Bytes, Blocked: l.Blocked, Lost: l.Lost})
+			ri.Links = append(ri.Links, api.Link{To: l.To, Frames: l.Frames, Bytes: l.Bytes, Blocked: l.Blocked, Lost: l.Lost})
 		}
 		out = append(out, ri)
 	}
@@ -57,16 +58,16 @@ func wireRadios(radios []medium.RadioInfo) []RadioInfo {
 }
 
 // wireRules converts denylist rules; never nil, so that the JSON shows [].
-func wireRules(rules []medium.DenyRule) []DenyRule {
-	out := make([]DenyRule, 0, len(rules))
+func wireRules(rules []medium.DenyRule) []api.DenyRule {
+	out := make([]api.DenyRule, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, DenyRule{Dst: r.Dst, Src: r.Src})
+		out = append(out, api.DenyRule{Dst: r.Dst, Src: r.Src})
 	}
 	return out
 }
 
 // mediumRules converts rules from the wire for the medium.
-func mediumRules(rules []DenyRule) []medium.DenyRule {
+func mediumRules(rules []api.DenyRule) []medium.DenyRule {
 	out := make([]medium.DenyRule, 0, len(rules))
 	for _, r := range rules {
 		out = append(out, medium.DenyRule{Dst: r.Dst, Src: r.Src})
@@ -75,8 +76,8 @@ func mediumRules(rules []DenyRule) []medium.DenyRule {
 }
 
 // wireModel returns the model.get result for the model's snapshot c.
-func wireModel(c model.Config) ModelConfig {
-	out := ModelConfig{
+func wireModel(c model.Config) api.ModelConfig {
+	out := api.ModelConfig{
 		Seed:         c.Seed,
 		NoiseFloor:   c.NoiseFloor,
 		Sensitivity:  c.Sensitivity,
@@ -84,7 +85,7 @@ func wireModel(c model.Config) ModelConfig {
 		DefaultSNR:   c.DefaultSNR,
 		DefaultLoss:  clonePtr(c.DefaultLoss),
 		FadingSigma:  c.FadingSigma,
-		Propagation: Propagation{
+		Propagation: api.Propagation{
 			Model:          c.Propagation.Model,
 			Exponent:       c.Propagation.Exponent,
 			RefLoss:        clonePtr(c.Propagation.RefLoss),
@@ -97,7 +98,7 @@ func wireModel(c model.Config) ModelConfig {
 		},
 	}
 	for _, r := range c.Radios {
-		out.Radios = append(out.Radios, ModelRadio{
+		out.Radios = append(out.Radios, api.ModelRadio{
 			Name:        r.Name,
 			Addr:        r.Addr,
 			Placed:      r.Placed,
@@ -111,15 +112,15 @@ func wireModel(c model.Config) ModelConfig {
 		})
 	}
 	for _, l := range c.Links {
-		out.Links = append(out.Links, ModelLink{From: l.From, To: l.To, SNR: clonePtr(l.SNR), Loss: clonePtr(l.Loss), Blocked: l.Blocked})
+		out.Links = append(out.Links, api.ModelLink{From: l.From, To: l.To, SNR: clonePtr(l.SNR), Loss: clonePtr(l.Loss), Blocked: l.Blocked})
 	}
 	return out
 }
 
-func wireMobility(m model.Mobility) Mobility {
-	out := Mobility{Velocity: m.Velocity, Step: m.Step}
+func wireMobility(m model.Mobility) api.Mobility {
+	out := api.Mobility{Velocity: m.Velocity, Step: m.Step}
 	if w := m.Waypoint; w != nil {
-		out.Waypoint = &Waypoint{Min: w.Min, Max: w.Max, MinSpeed: w.MinSpeed, MaxSpeed: w.MaxSpeed, Pause: w.Pause}
+		out.Waypoint = &api.Waypoint{Min: w.Min, Max: w.Max, MinSpeed: w.MinSpeed, MaxSpeed: w.MaxSpeed, Pause: w.Pause}
 	}
 	return out
 }

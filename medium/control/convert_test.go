@@ -11,6 +11,7 @@ import (
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
@@ -63,7 +64,7 @@ func TestWireModelIsTheConfigFormat(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got))
 
-	assert.Equal(t, model.PropNone, PropNone)
+	assert.Equal(t, model.PropNone, api.PropNone)
 
 	// An empty model omits what it omitted before.
 	want, err = json.Marshal(model.Config{})
@@ -84,10 +85,10 @@ func TestWireMediumTypes(t *testing.T) {
 	}
 	b, err := json.Marshal(wireStatus(st))
 	require.NoError(t, err)
-	assert.Equal(t, `{"version":"`+Version+`","protocol":1,"uptime":1.5,"radios":2,"stats":{"frames":1,"malformed":2,"send_errors":3,"collisions":4,"air_busy":[{"freq":2412,"busy_ns":5}]}}`, string(b))
+	assert.Equal(t, `{"version":"`+api.Version+`","protocol":1,"uptime":1.5,"radios":2,"stats":{"frames":1,"malformed":2,"send_errors":3,"collisions":4,"air_busy":[{"freq":2412,"busy_ns":5}]}}`, string(b))
 	b, err = json.Marshal(wireStatus(medium.Status{}))
 	require.NoError(t, err)
-	assert.Equal(t, `{"version":"`+Version+`","protocol":1,"uptime":0,"radios":0,"stats":{"frames":0,"malformed":0,"send_errors":0}}`, string(b))
+	assert.Equal(t, `{"version":"`+api.Version+`","protocol":1,"uptime":0,"radios":0,"stats":{"frames":0,"malformed":0,"send_errors":0}}`, string(b))
 
 	hw := mac.Addr{0x00, 0x76, 0x77, 0x30, 0, 0}
 	ri := medium.RadioInfo{
@@ -95,7 +96,7 @@ func TestWireMediumTypes(t *testing.T) {
 		Stats: medium.RadioStats{TxFrames: 1, TxBytes: 2, RxFrames: 3, RxBytes: 4, Acked: 5, NotAcked: 6},
 		Links: []medium.Link{{To: "vw1", LinkStats: medium.LinkStats{Frames: 7, Bytes: 8, Blocked: 9, Lost: 10}}},
 	}
-	b, err = json.Marshal(RadiosResult{Radios: wireRadios([]medium.RadioInfo{ri, {Name: "vw_phy1", HWAddr: hw}})})
+	b, err = json.Marshal(api.RadiosResult{Radios: wireRadios([]medium.RadioInfo{ri, {Name: "vw_phy1", HWAddr: hw}})})
 	require.NoError(t, err)
 	assert.Equal(t, `{"radios":[`+
 		`{"id":7,"name":"vw_phy0","iface":"vw0","hwaddr":"00:76:77:30:00:00","addrs":["00:76:77:30:00:00"],"freq":2412,`+
@@ -103,16 +104,16 @@ func TestWireMediumTypes(t *testing.T) {
 		`"links":[{"to":"vw1","frames":7,"bytes":8,"blocked":9,"lost":10}]},`+
 		`{"id":0,"name":"vw_phy1","hwaddr":"00:76:77:30:00:00","addrs":null,"freq":0,`+
 		`"stats":{"tx_frames":0,"tx_bytes":0,"rx_frames":0,"rx_bytes":0,"acked":0,"not_acked":0}}]}`, string(b))
-	b, err = json.Marshal(RadiosResult{Radios: wireRadios(nil)})
+	b, err = json.Marshal(api.RadiosResult{Radios: wireRadios(nil)})
 	require.NoError(t, err)
 	assert.Equal(t, `{"radios":[]}`, string(b))
 
 	rules := []medium.DenyRule{{Dst: "vw2", Src: "vw1"}}
-	b, err = json.Marshal(DenylistResult{Rules: wireRules(rules)})
+	b, err = json.Marshal(api.DenylistResult{Rules: wireRules(rules)})
 	require.NoError(t, err)
 	assert.Equal(t, `{"rules":[{"dst":"vw2","src":"vw1"}]}`, string(b))
 	assert.Equal(t, rules, mediumRules(wireRules(rules)))
-	b, err = json.Marshal(DenylistResult{Rules: wireRules(nil)})
+	b, err = json.Marshal(api.DenylistResult{Rules: wireRules(nil)})
 	require.NoError(t, err)
 	assert.Equal(t, `{"rules":[]}`, string(b))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // The errors a request can fail with, by kind. The server wraps them into
@@ -21,22 +22,22 @@ var (
 // codeOf returns the error code for err, an error a command or the
 // request's decoding failed with. An unknown radio wins over the other
 // kinds: it is the most precise. Errors of no known kind are internal.
-func codeOf(err error) Code {
+func codeOf(err error) api.Code {
 	switch {
 	case errors.Is(err, medium.ErrUnknownRadio):
-		return CodeUnknownRadio
+		return api.CodeUnknownRadio
 	case errors.Is(err, errNoModel):
-		return CodeNoModel
+		return api.CodeNoModel
 	case errors.Is(err, errBadArgs):
-		return CodeBadArgs
+		return api.CodeBadArgs
 	case errors.Is(err, errUnknownCommand):
-		return CodeUnknownCommand
+		return api.CodeUnknownCommand
 	case errors.Is(err, errUnsupportedVersion):
-		return CodeUnsupportedVersion
+		return api.CodeUnsupportedVersion
 	case errors.Is(err, errBadRequest):
-		return CodeBadRequest
+		return api.CodeBadRequest
 	}
-	return CodeInternal
+	return api.CodeInternal
 }
 
 // badArgs returns the error of cmd for arguments that are wrong:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
@@ -24,7 +25,7 @@ var _ Model = (*model.Model)(nil)
 // isModelCmd says whether cmd needs the link model.
 func isModelCmd(cmd string) bool {
 	switch cmd {
-	case CmdRadioMove, CmdRadioTxPower, CmdRadioMobility, CmdLinkSet, CmdLinkClear, CmdModelGet:
+	case api.CmdRadioMove, api.CmdRadioTxPower, api.CmdRadioMobility, api.CmdLinkSet, api.CmdLinkClear, api.CmdModelGet:
 		return true
 	}
 	return false
@@ -39,31 +40,31 @@ func (s *Server) execModel(cmd string, args json.RawMessage) (any, error) {
 	}
 	m := s.Model
 	switch cmd {
-	case CmdModelGet:
+	case api.CmdModelGet:
 		var none struct{}
 		if err := decodeArgs(cmd, args, &none); err != nil {
 			return nil, err
 		}
 		return wireModel(m.Snapshot()), nil
-	case CmdRadioMove:
-		return modelCall(cmd, args, func(a *MoveArgs) error { return needRadio(cmd, a.Radio) },
-			func(a *MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) })
-	case CmdRadioTxPower:
-		return modelCall(cmd, args, func(a *TxPowerArgs) error { return needRadio(cmd, a.Radio) },
-			func(a *TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) })
-	case CmdRadioMobility:
-		return modelCall(cmd, args, func(a *MobilityArgs) error { return checkMobility(cmd, a) },
-			func(a *MobilityArgs) error {
+	case api.CmdRadioMove:
+		return modelCall(cmd, args, func(a *api.MoveArgs) error { return needRadio(cmd, a.Radio) },
+			func(a *api.MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) })
+	case api.CmdRadioTxPower:
+		return modelCall(cmd, args, func(a *api.TxPowerArgs) error { return needRadio(cmd, a.Radio) },
+			func(a *api.TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) })
+	case api.CmdRadioMobility:
+		return modelCall(cmd, args, func(a *api.MobilityArgs) error { return checkMobility(cmd, a) },
+			func(a *api.MobilityArgs) error {
 				var mob model.Mobility // stop: the zero value keeps the radio still
 				copy(mob.Velocity[:], a.Velocity)
 				return m.SetMobility(a.Radio, mob)
 			})
-	case CmdLinkSet:
-		return modelCall(cmd, args, func(a *LinkSetArgs) error { return checkLinkSet(cmd, a) },
-			func(a *LinkSetArgs) error { return eachDirection(a.TX, a.RX, a.Both, a.apply(m)) })
-	case CmdLinkClear:
-		return modelCall(cmd, args, func(a *LinkArgs) error { return checkLink(cmd, a.TX, a.RX) },
-			func(a *LinkArgs) error { return eachDirection(a.TX, a.RX, a.Both, m.ClearLink) })
+	case api.CmdLinkSet:
+		return modelCall(cmd, args, func(a *api.LinkSetArgs) error { return checkLinkSet(cmd, a) },
+			func(a *api.LinkSetArgs) error { return eachDirection(a.TX, a.RX, a.Both, setLink(m, a)) })
+	case api.CmdLinkClear:
+		return modelCall(cmd, args, func(a *api.LinkArgs) error { return checkLink(cmd, a.TX, a.RX) },
+			func(a *api.LinkArgs) error { return eachDirection(a.TX, a.RX, a.Both, m.ClearLink) })
 	}
 	return nil, fmt.Errorf("%w %q", errUnknownCommand, cmd)
 }
@@ -94,7 +95,7 @@ func needRadio(cmd, radio string) error {
 	return nil
 }
 
-func checkMobility(cmd string, a *MobilityArgs) error {
+func checkMobility(cmd string, a *api.MobilityArgs) error {
 	if err := needRadio(cmd, a.Radio); err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func checkMobility(cmd string, a *MobilityArgs) error {
 	return nil
 }
 
-func checkLinkSet(cmd string, a *LinkSetArgs) error {
+func checkLinkSet(cmd string, a *api.LinkSetArgs) error {
 	if err := checkLink(cmd, a.TX, a.RX); err != nil {
 		return err
 	}
@@ -124,10 +125,10 @@ func checkLinkSet(cmd string, a *LinkSetArgs) error {
 	return nil
 }
 
-// apply returns what link.set does to one direction of the link. Only the
-// first call can fail (on a name): the model never forgets a radio, so a
-// request is never left half done.
-func (a *LinkSetArgs) apply(m Model) func(tx, rx string) error {
+// setLink returns what link.set with arguments a does to one direction of
+// the link. Only the first call can fail (on a name): the model never
+// forgets a radio, so a request is never left half done.
+func setLink(m Model, a *api.LinkSetArgs) func(tx, rx string) error {
 	return func(tx, rx string) error {
 		if a.SNR != nil {
 			if err := m.SetLinkSNR(tx, rx, *a.SNR); err != nil {

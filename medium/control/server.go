@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Medium is what the control API needs of the medium; *medium.Medium has
@@ -148,7 +149,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		log.Info("control socket closed", "path", path)
 	}()
 
-	slots := make(chan struct{}, MaxConns)
+	slots := make(chan struct{}, api.MaxConns)
 	log.Info("control socket ready", "path", path)
 	var delay time.Duration
 	for {
@@ -182,8 +183,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			case slots <- struct{}{}:
 				defer func() { <-slots }()
 			default:
-				log.Warn("refused a control connection: too many connections", "max", MaxConns)
-				refuse(c, CodeBusy, fmt.Sprintf("too many control connections (at most %d); try again later", MaxConns))
+				log.Warn("refused a control connection: too many connections", "max", api.MaxConns)
+				refuse(c, api.CodeBusy, fmt.Sprintf("too many control connections (at most %d); try again later", api.MaxConns))
 				return
 			}
 			s.serveConn(c, log)
@@ -217,9 +218,9 @@ func peerUID(c net.Conn) (uint32, error) {
 // refuse answers the first request of a connection that will not be
 // served with code and msg. Reading the request first lets naive clients,
 // which write before they read, see the answer instead of a broken pipe.
-func refuse(c net.Conn, code Code, msg string) {
+func refuse(c net.Conn, code api.Code, msg string) {
 	c.SetReadDeadline(time.Now().Add(refuseTimeout))
-	readLine(bufio.NewReader(c), MaxRequestSize)
+	api.ReadLine(bufio.NewReader(c), api.MaxRequestSize)
 	c.SetWriteDeadline(time.Now().Add(writeTimeout))
 	c.Write(encodeResponse(errorResponse(code, msg)))
 }
@@ -229,7 +230,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	uid, err := peerUID(c)
 	if err != nil {
 		log.Warn("refused a control connection", "err", err)
-		refuse(c, CodePermissionDenied, "permission denied: cannot tell who is connecting: "+err.Error())
+		refuse(c, api.CodePermissionDenied, "permission denied: cannot tell who is connecting: "+err.Error())
 		return
 	}
 	allow := s.AllowUID
@@ -238,22 +239,22 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 	if !allow(uid) {
 		log.Warn("refused a control connection from a non-root user", "uid", uid)
-		refuse(c, CodePermissionDenied, errPermission)
+		refuse(c, api.CodePermissionDenied, errPermission)
 		return
 	}
 	log = log.With("uid", uid)
 	idle := s.Idle
 	if idle <= 0 {
-		idle = IdleTimeout
+		idle = api.IdleTimeout
 	}
 	r := bufio.NewReaderSize(c, 4096)
 	for {
 		c.SetReadDeadline(time.Now().Add(idle))
-		line, err := readLine(r, MaxRequestSize)
-		if errors.Is(err, errLineTooLong) {
-			log.Warn("control request too long", "max", MaxRequestSize)
+		line, err := api.ReadLine(r, api.MaxRequestSize)
+		if errors.Is(err, api.ErrLineTooLong) {
+			log.Warn("control request too long", "max", api.MaxRequestSize)
 			c.SetWriteDeadline(time.Now().Add(writeTimeout))
-			c.Write(encodeResponse(errorResponse(CodeBadRequest, fmt.Sprintf("request too long: a request line holds at most %d bytes", MaxRequestSize))))
+			c.Write(encodeResponse(errorResponse(api.CodeBadRequest, fmt.Sprintf("request too long: a request line holds at most %d bytes", api.MaxRequestSize))))
 			return
 		}
 		if err != nil {
@@ -273,32 +274,9 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 }
 
-var errLineTooLong = errors.New("line too long")
-
-// readLine reads one newline-terminated line of at most max bytes,
-// newline included, and returns it without the newline.
-func readLine(r *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := r.ReadSlice('\n')
-		if len(line)+len(chunk) > max {
-			return nil, errLineTooLong
-		}
-		line = append(line, chunk...)
-		switch {
-		case err == nil:
-			return line[:len(line)-1], nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return nil, err
-		}
-	}
-}
-
 // handle carries out one request line and returns its response. The
 // medium is touched only by a request that decodes completely.
-func (s *Server) handle(line []byte, log *slog.Logger) Response {
+func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
 	cmd, args, err := decodeRequest(line)
 	if err != nil {
 		return errorResponse(codeOf(err), err.Error())
@@ -306,7 +284,7 @@ func (s *Server) handle(line []byte, log *slog.Logger) Response {
 	result, err := s.exec(cmd, args)
 	if err != nil {
 		code := codeOf(err)
-		if code == CodeInternal {
+		if code == api.CodeInternal {
 			log.Warn("control request failed", "cmd", cmd, "err", err)
 		} else {
 			log.Debug("control request failed", "cmd", cmd, "code", code, "err", err)
@@ -316,17 +294,26 @@ func (s *Server) handle(line []byte, log *slog.Logger) Response {
 	raw, err := json.Marshal(result)
 	if err != nil {
 		log.Warn("encoding a control result failed", "cmd", cmd, "err", err)
-		return errorResponse(CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err))
+		return errorResponse(api.CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err))
 	}
 	if !readOnly(cmd) {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
-	return Response{V: ProtocolVersion, OK: true, Result: raw}
+	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}
 }
 
 // readOnly says whether cmd only reads state.
 func readOnly(cmd string) bool {
-	return cmd == CmdStatus || cmd == CmdRadios || cmd == CmdDenyList || cmd == CmdModelGet
+	return cmd == api.CmdStatus || cmd == api.CmdRadios || cmd == api.CmdDenyList || cmd == api.CmdModelGet
+}
+
+// commands lists every command, in the order error messages name them.
+var commands = []string{
+	api.CmdStatus, api.CmdRadios,
+	api.CmdDenyAdd, api.CmdDenyRemove, api.CmdDenySet, api.CmdDenyList, api.CmdDenyClear,
+	api.CmdLinkBlock, api.CmdLinkUnblock,
+	api.CmdRadioMove, api.CmdRadioTxPower, api.CmdRadioMobility,
+	api.CmdLinkSet, api.CmdLinkClear, api.CmdModelGet,
 }
 
 // wireRequest tells a missing version from a wrong one.
@@ -348,9 +335,9 @@ func decodeRequest(line []byte) (string, json.RawMessage, error) {
 	}
 	switch {
 	case req.V == nil:
-		return "", nil, badRequest(`missing protocol version "v" (this medium speaks %d)`, ProtocolVersion)
-	case *req.V != ProtocolVersion:
-		return "", nil, fmt.Errorf("%w %d (this medium speaks %d)", errUnsupportedVersion, *req.V, ProtocolVersion)
+		return "", nil, badRequest(`missing protocol version "v" (this medium speaks %d)`, api.ProtocolVersion)
+	case *req.V != api.ProtocolVersion:
+		return "", nil, fmt.Errorf("%w %d (this medium speaks %d)", errUnsupportedVersion, *req.V, api.ProtocolVersion)
 	case req.Cmd == nil || *req.Cmd == "":
 		return "", nil, badRequest(`missing "cmd"`)
 	}
@@ -395,31 +382,31 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 	}
 	m := s.Medium
 	switch cmd {
-	case CmdStatus, CmdRadios, CmdDenyList, CmdDenyClear:
+	case api.CmdStatus, api.CmdRadios, api.CmdDenyList, api.CmdDenyClear:
 		var none struct{}
 		if err := decodeArgs(cmd, args, &none); err != nil {
 			return nil, err
 		}
 	}
 	switch cmd {
-	case CmdStatus:
+	case api.CmdStatus:
 		return wireStatus(m.Status()), nil
-	case CmdRadios:
-		return RadiosResult{Radios: wireRadios(m.Radios())}, nil
-	case CmdDenyList:
+	case api.CmdRadios:
+		return api.RadiosResult{Radios: wireRadios(m.Radios())}, nil
+	case api.CmdDenyList:
 		return s.denylist(), nil
-	case CmdDenyClear:
+	case api.CmdDenyClear:
 		m.ClearDenylist()
 		return s.denylist(), nil
-	case CmdDenyAdd, CmdDenyRemove, CmdDenySet:
-		var a DenyArgs
+	case api.CmdDenyAdd, api.CmdDenyRemove, api.CmdDenySet:
+		var a api.DenyArgs
 		if err := decodeArgs(cmd, args, &a); err != nil {
 			return nil, err
 		}
-		if a.Rules == nil && cmd == CmdDenySet {
+		if a.Rules == nil && cmd == api.CmdDenySet {
 			return nil, badArgs(cmd, `missing "rules" (give [] to empty the denylist)`)
 		}
-		if len(a.Rules) == 0 && cmd != CmdDenySet {
+		if len(a.Rules) == 0 && cmd != api.CmdDenySet {
 			return nil, badArgs(cmd, `"rules" needs at least one {"dst":..., "src":...} pair`)
 		}
 		for i, r := range a.Rules {
@@ -432,20 +419,20 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 		}
 		rules := mediumRules(a.Rules)
 		switch cmd {
-		case CmdDenyAdd:
+		case api.CmdDenyAdd:
 			if err := m.Deny(rules...); err != nil {
 				return nil, err // says "deny: ..." and names the radio
 			}
-		case CmdDenyRemove:
+		case api.CmdDenyRemove:
 			m.Allow(rules...)
-		case CmdDenySet:
+		case api.CmdDenySet:
 			if err := m.SetDenylist(rules...); err != nil {
 				return nil, err
 			}
 		}
 		return s.denylist(), nil
-	case CmdLinkBlock, CmdLinkUnblock:
-		var a LinkArgs
+	case api.CmdLinkBlock, api.CmdLinkUnblock:
+		var a api.LinkArgs
 		if err := decodeArgs(cmd, args, &a); err != nil {
 			return nil, err
 		}
@@ -455,7 +442,7 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 		case a.RX == "":
 			return nil, missing(cmd, "rx")
 		}
-		blocked := cmd == CmdLinkBlock
+		blocked := cmd == api.CmdLinkBlock
 		if err := m.Block(a.TX, a.RX, blocked); err != nil {
 			return nil, err // says "block: ..." and names the radio
 		}
@@ -466,25 +453,25 @@ func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
 				return nil, fmt.Errorf("reverse direction: %w", err)
 			}
 		}
-		return LinkResult{TX: a.TX, RX: a.RX, Both: a.Both, Blocked: blocked}, nil
+		return api.LinkResult{TX: a.TX, RX: a.RX, Both: a.Both, Blocked: blocked}, nil
 	}
 	return nil, fmt.Errorf("%w %q", errUnknownCommand, cmd)
 }
 
-func (s *Server) denylist() DenylistResult {
-	return DenylistResult{Rules: wireRules(s.Medium.Denylist())}
+func (s *Server) denylist() api.DenylistResult {
+	return api.DenylistResult{Rules: wireRules(s.Medium.Denylist())}
 }
 
 // errorResponse returns the response for a request that failed.
-func errorResponse(code Code, msg string) Response {
-	return Response{V: ProtocolVersion, OK: false, Error: msg, Code: code}
+func errorResponse(code api.Code, msg string) api.Response {
+	return api.Response{V: api.ProtocolVersion, OK: false, Error: msg, Code: code}
 }
 
 // encodeResponse returns resp as one line.
-func encodeResponse(resp Response) []byte {
+func encodeResponse(resp api.Response) []byte {
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b, _ = json.Marshal(errorResponse(CodeInternal, "encoding the response failed: "+err.Error()))
+		b, _ = json.Marshal(errorResponse(api.CodeInternal, "encoding the response failed: "+err.Error()))
 	}
 	return append(b, '\n')
 }

@@ -1,11 +1,20 @@
-// Package control is the medium's control API: a root-only unix socket that
-// speaks versioned, newline-delimited JSON. The daemon serves it with Listen
-// and Serve; tools such as vwifi-tool talk to it with Dial and the Client's
-// typed methods. docs/control-api.md describes the wire protocol.
-package control
+// Package api is hwsim-medium's control API as its clients see it: the
+// wire protocol's messages (Request, Response), the arguments and results
+// of its commands, the error codes, and Client, which speaks the protocol
+// over the medium's control socket (Dial). docs/control-api.md describes
+// the protocol.
+//
+// Package api imports nothing of the medium: not package medium, not its
+// link model, not netlink. A client such as vwifi-tool links only this
+// package. Package control, its parent, is the server: it imports the
+// medium and converts the medium's and the model's types into the types
+// defined here, which are the wire format.
+package api
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -54,15 +63,6 @@ const (
 	CmdLinkClear     = "link.clear"     // args LinkArgs; result LinkArgs
 	CmdModelGet      = "model.get"      // no args; result ModelConfig
 )
-
-// commands lists every command, in the order error messages name them.
-var commands = []string{
-	CmdStatus, CmdRadios,
-	CmdDenyAdd, CmdDenyRemove, CmdDenySet, CmdDenyList, CmdDenyClear,
-	CmdLinkBlock, CmdLinkUnblock,
-	CmdRadioMove, CmdRadioTxPower, CmdRadioMobility,
-	CmdLinkSet, CmdLinkClear, CmdModelGet,
-}
 
 // Request is one request line.
 type Request struct {
@@ -223,4 +223,30 @@ type LinkSetArgs struct {
 	SNR *float64 `json:"snr,omitempty"`
 	// Loss fixes the probability in [0, 1] that one try is lost.
 	Loss *float64 `json:"loss,omitempty"`
+}
+
+// ErrLineTooLong is what ReadLine returns for a line over its limit.
+var ErrLineTooLong = errors.New("line too long")
+
+// ReadLine reads one newline-terminated line of at most max bytes,
+// newline included, and returns it without the newline: the framing of
+// requests and responses. A longer line is ErrLineTooLong; a line the
+// stream ends in the middle of is the reader's error (io.EOF...).
+func ReadLine(r *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			return nil, ErrLineTooLong
+		}
+		line = append(line, chunk...)
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return nil, err
+		}
+	}
 }

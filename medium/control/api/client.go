@@ -1,4 +1,4 @@
-package control
+package api
 
 import (
 	"bufio"
@@ -137,12 +137,12 @@ func (c *Client) roundTrip(ctx context.Context, line []byte) (Response, error) {
 	_, werr := c.conn.Write(line)
 	// Even if the write failed, the medium may have answered before it
 	// closed (it refuses some peers that way): read that answer.
-	raw, rerr := readLine(c.r, MaxResponseSize)
+	raw, rerr := ReadLine(c.r, MaxResponseSize)
 	if rerr != nil {
 		if werr != nil {
 			return Response{}, fmt.Errorf("send request: %w", werr)
 		}
-		if errors.Is(rerr, errLineTooLong) {
+		if errors.Is(rerr, ErrLineTooLong) {
 			return Response{}, fmt.Errorf("response longer than %d bytes", MaxResponseSize)
 		}
 		return Response{}, fmt.Errorf("read response: %w", rerr)
