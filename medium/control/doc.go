@@ -1,8 +1,11 @@
 // Package control serves hwsim-medium's control API: a root-only unix
 // socket that speaks versioned, newline-delimited JSON. The daemon creates
 // the socket with Listen and serves it with a Server, which carries out
-// each request on the medium and its link model. docs/control-api.md
-// describes the protocol.
+// each request on the medium and its link model. One table (commands.go)
+// holds every command: its name, whether it only reads state, whether it
+// needs the link model, and its handler; the server dispatches through
+// it. docs/control-api.md describes the protocol, and a test keeps its
+// list of commands in step with the table.
 //
 // The API is two packages so that clients stay small. This one, the
 // server, imports the medium (and through it netlink) and converts the

@@ -95,12 +95,12 @@ func FuzzHandle(f *testing.F) {
 		if !json.Valid(resp.Result) {
 			t.Fatalf("invalid result %q", resp.Result)
 		}
-		if readOnly(cmd) {
+		if cmd.readOnly {
 			if ch := m.Changes(); len(ch) != 0 {
-				t.Fatalf("read-only %s changed the medium: %v", cmd, ch)
+				t.Fatalf("read-only %s changed the medium: %v", cmd.name, ch)
 			}
 			if after := snapJSON(t, mdl); after != beforeModel {
-				t.Fatalf("read-only %s changed the model", cmd)
+				t.Fatalf("read-only %s changed the model", cmd.name)
 			}
 		}
 	})

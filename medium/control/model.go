@@ -1,7 +1,6 @@
 package control
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
@@ -11,81 +10,69 @@ import (
 // Model is what the control API needs of the link model; *model.Model has
 // it. Every method must be safe to call concurrently with the medium.
 type Model interface {
+	// Move places a radio, in metres (radio.move).
 	Move(radio string, x, y, z float64) error
+	// SetMobility sets a radio's motion (radio.mobility).
 	SetMobility(radio string, mob model.Mobility) error
+	// SetTxPower sets a radio's transmit power in dBm (radio.txpower).
 	SetTxPower(radio string, dBm float64) error
+	// SetLinkSNR fixes the SNR of frames from tx to rx (link.set).
 	SetLinkSNR(tx, rx string, snr float64) error
+	// SetLinkLoss fixes the loss probability of frames from tx to rx
+	// (link.set).
 	SetLinkLoss(tx, rx string, p float64) error
+	// ClearLink removes the overrides of tx to rx (link.clear).
 	ClearLink(tx, rx string) error
+	// Snapshot returns the model as it is now (model.get).
 	Snapshot() model.Config
 }
 
 var _ Model = (*model.Model)(nil)
 
-// isModelCmd says whether cmd needs the link model.
-func isModelCmd(cmd string) bool {
-	switch cmd {
-	case api.CmdRadioMove, api.CmdRadioTxPower, api.CmdRadioMobility, api.CmdLinkSet, api.CmdLinkClear, api.CmdModelGet:
-		return true
-	}
-	return false
-}
+// The link-model commands. Numbers need no finiteness check: JSON has no
+// NaN or infinity, and the decoder refuses numbers beyond float64 (1e999)
+// instead of rounding them to infinity.
 
-// execModel carries out a link-model command. Numbers need no finiteness
-// check: JSON has no NaN or infinity, and the decoder refuses numbers
-// beyond float64 (1e999) instead of rounding them to infinity.
-func (s *Server) execModel(cmd string, args json.RawMessage) (any, error) {
-	if s.Model == nil {
-		return nil, errNoModel
-	}
-	m := s.Model
-	switch cmd {
-	case api.CmdModelGet:
-		var none struct{}
-		if err := decodeArgs(cmd, args, &none); err != nil {
-			return nil, err
+// modelCall makes the handler of a link-model command: it decodes the
+// arguments into an A, checks them, carries the command out on the model
+// with do, and echoes them as its result. The command table makes sure
+// there is a model.
+func modelCall[A any](check func(cmd string, a *A) error, do func(m Model, a *A) error) handler {
+	return withArgs(check, func(s *Server, cmd string, a *A) (any, error) {
+		if err := do(s.Model, a); err != nil {
+			// The model refuses only arguments: a name no radio has (an
+			// unknown radio, which codeOf tells first), a number that is
+			// not one, a link from a radio to itself.
+			return nil, ofKind(fmt.Errorf("%s: %w", cmd, err), errBadArgs)
 		}
-		return wireModel(m.Snapshot()), nil
-	case api.CmdRadioMove:
-		return modelCall(cmd, args, func(a *api.MoveArgs) error { return needRadio(cmd, a.Radio) },
-			func(a *api.MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) })
-	case api.CmdRadioTxPower:
-		return modelCall(cmd, args, func(a *api.TxPowerArgs) error { return needRadio(cmd, a.Radio) },
-			func(a *api.TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) })
-	case api.CmdRadioMobility:
-		return modelCall(cmd, args, func(a *api.MobilityArgs) error { return checkMobility(cmd, a) },
-			func(a *api.MobilityArgs) error {
-				var mob model.Mobility // stop: the zero value keeps the radio still
-				copy(mob.Velocity[:], a.Velocity)
-				return m.SetMobility(a.Radio, mob)
-			})
-	case api.CmdLinkSet:
-		return modelCall(cmd, args, func(a *api.LinkSetArgs) error { return checkLinkSet(cmd, a) },
-			func(a *api.LinkSetArgs) error { return eachDirection(a.TX, a.RX, a.Both, setLink(m, a)) })
-	case api.CmdLinkClear:
-		return modelCall(cmd, args, func(a *api.LinkArgs) error { return checkLink(cmd, a.TX, a.RX) },
-			func(a *api.LinkArgs) error { return eachDirection(a.TX, a.RX, a.Both, m.ClearLink) })
-	}
-	return nil, fmt.Errorf("%w %q", errUnknownCommand, cmd)
+		return *a, nil
+	})
 }
 
-// modelCall decodes the arguments of cmd into an A, checks them, carries
-// the command out and echoes them as its result.
-func modelCall[A any](cmd string, args json.RawMessage, check, do func(*A) error) (any, error) {
-	var a A
-	if err := decodeArgs(cmd, args, &a); err != nil {
-		return nil, err
-	}
-	if err := check(&a); err != nil {
-		return nil, err
-	}
-	if err := do(&a); err != nil {
-		// The model refuses only arguments: a name no radio has (an
-		// unknown radio, which codeOf tells first), a number that is
-		// not one, a link from a radio to itself.
-		return nil, ofKind(fmt.Errorf("%s: %w", cmd, err), errBadArgs)
-	}
-	return a, nil
+func (s *Server) modelGet() any { return wireModel(s.Model.Snapshot()) }
+
+func checkMove(cmd string, a *api.MoveArgs) error { return needRadio(cmd, a.Radio) }
+
+func move(m Model, a *api.MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) }
+
+func checkTxPower(cmd string, a *api.TxPowerArgs) error { return needRadio(cmd, a.Radio) }
+
+func setTxPower(m Model, a *api.TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) }
+
+func setMobility(m Model, a *api.MobilityArgs) error {
+	var mob model.Mobility // stop: the zero value keeps the radio still
+	copy(mob.Velocity[:], a.Velocity)
+	return m.SetMobility(a.Radio, mob)
+}
+
+func setLinks(m Model, a *api.LinkSetArgs) error {
+	return eachDirection(a.TX, a.RX, a.Both, setLink(m, a))
+}
+
+func checkLinkClear(cmd string, a *api.LinkArgs) error { return checkLink(cmd, a.TX, a.RX) }
+
+func clearLinks(m Model, a *api.LinkArgs) error {
+	return eachDirection(a.TX, a.RX, a.Both, m.ClearLink)
 }
 
 func needRadio(cmd, radio string) error {

@@ -26,13 +26,23 @@ import (
 // Medium is what the control API needs of the medium; *medium.Medium has
 // it. Every method must be safe to call concurrently.
 type Medium interface {
+	// Status returns the medium-wide counters (status).
 	Status() medium.Status
+	// Radios returns every radio (radios).
 	Radios() []medium.RadioInfo
+	// Deny adds rules, all or none (deny.add).
 	Deny(rules ...medium.DenyRule) error
+	// SetDenylist replaces the denylist, or fails and changes nothing
+	// (deny.set).
 	SetDenylist(rules ...medium.DenyRule) error
+	// Allow removes rules (deny.remove).
 	Allow(rules ...medium.DenyRule)
+	// ClearDenylist empties the denylist (deny.clear).
 	ClearDenylist()
+	// Denylist returns the rules, sorted (every deny command's result).
 	Denylist() []medium.DenyRule
+	// Block blocks or unblocks frames from tx to rx (link.block,
+	// link.unblock).
 	Block(tx, rx string, blocked bool) error
 }
 
@@ -103,9 +113,10 @@ func removeStale(path string) error {
 type Server struct {
 	// Medium is the medium to control.
 	Medium Medium
-	// Model is the medium's link model, for the radio.*, link.set,
-	// link.clear and model.get commands; nil (no model loaded) makes
-	// them fail with a message that says how to load one.
+	// Model is the medium's link model, for the commands that need one
+	// (radio.*, link.set, link.clear and model.get); nil (no model
+	// loaded) makes them fail with no_model and a message that says how
+	// to load one.
 	Model Model
 	// Log receives the server's logs; nil discards them.
 	Log *slog.Logger
@@ -113,7 +124,7 @@ type Server struct {
 	// socket; nil allows root (uid 0) only.
 	AllowUID func(uid uint32) bool
 	// Idle is how long a connection may wait between requests; 0 means
-	// IdleTimeout.
+	// api.IdleTimeout.
 	Idle time.Duration
 }
 
@@ -277,11 +288,18 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 // handle carries out one request line and returns its response. The
 // medium is touched only by a request that decodes completely.
 func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
-	cmd, args, err := decodeRequest(line)
+	c, args, err := decodeRequest(line)
 	if err != nil {
 		return errorResponse(codeOf(err), err.Error())
 	}
-	result, err := s.exec(cmd, args)
+	cmd := c.name
+	var result any
+	if c.needsModel && s.Model == nil {
+		// The missing model is what to fix first, whatever the args.
+		err = errNoModel
+	} else {
+		result, err = c.run(s, cmd, args)
+	}
 	if err != nil {
 		code := codeOf(err)
 		if code == api.CodeInternal {
@@ -296,24 +314,10 @@ func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
 		log.Warn("encoding a control result failed", "cmd", cmd, "err", err)
 		return errorResponse(api.CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err))
 	}
-	if !readOnly(cmd) {
+	if !c.readOnly {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
 	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}
-}
-
-// readOnly says whether cmd only reads state.
-func readOnly(cmd string) bool {
-	return cmd == api.CmdStatus || cmd == api.CmdRadios || cmd == api.CmdDenyList || cmd == api.CmdModelGet
-}
-
-// commands lists every command, in the order error messages name them.
-var commands = []string{
-	api.CmdStatus, api.CmdRadios,
-	api.CmdDenyAdd, api.CmdDenyRemove, api.CmdDenySet, api.CmdDenyList, api.CmdDenyClear,
-	api.CmdLinkBlock, api.CmdLinkUnblock,
-	api.CmdRadioMove, api.CmdRadioTxPower, api.CmdRadioMobility,
-	api.CmdLinkSet, api.CmdLinkClear, api.CmdModelGet,
 }
 
 // wireRequest tells a missing version from a wrong one.
@@ -325,28 +329,27 @@ type wireRequest struct {
 
 // decodeRequest checks a request line and returns its command and
 // arguments (still encoded).
-func decodeRequest(line []byte) (string, json.RawMessage, error) {
+func decodeRequest(line []byte) (command, json.RawMessage, error) {
 	if len(bytes.TrimSpace(line)) == 0 {
-		return "", nil, badRequest(`empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
+		return command{}, nil, badRequest(`empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
 	}
 	var req wireRequest
 	if err := strictUnmarshal(line, &req); err != nil {
-		return "", nil, fmt.Errorf("%w: %w", errBadRequest, err)
+		return command{}, nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	switch {
 	case req.V == nil:
-		return "", nil, badRequest(`missing protocol version "v" (this medium speaks %d)`, api.ProtocolVersion)
+		return command{}, nil, badRequest(`missing protocol version "v" (this medium speaks %d)`, api.ProtocolVersion)
 	case *req.V != api.ProtocolVersion:
-		return "", nil, fmt.Errorf("%w %d (this medium speaks %d)", errUnsupportedVersion, *req.V, api.ProtocolVersion)
+		return command{}, nil, fmt.Errorf("%w %d (this medium speaks %d)", errUnsupportedVersion, *req.V, api.ProtocolVersion)
 	case req.Cmd == nil || *req.Cmd == "":
-		return "", nil, badRequest(`missing "cmd"`)
+		return command{}, nil, badRequest(`missing "cmd"`)
 	}
-	for _, c := range commands {
-		if c == *req.Cmd {
-			return c, req.Args, nil
-		}
+	c, ok := lookupCommand(*req.Cmd)
+	if !ok {
+		return command{}, nil, fmt.Errorf("%w %q (known: %s)", errUnknownCommand, *req.Cmd, strings.Join(commandNames(), ", "))
 	}
-	return "", nil, fmt.Errorf("%w %q (known: %s)", errUnknownCommand, *req.Cmd, strings.Join(commands, ", "))
+	return c, req.Args, nil
 }
 
 // strictUnmarshal decodes exactly one JSON value into v, refusing fields v
@@ -373,93 +376,6 @@ func decodeArgs(cmd string, args json.RawMessage, v any) error {
 		return fmt.Errorf("%s: %w: %w", cmd, errBadArgs, err)
 	}
 	return nil
-}
-
-// exec carries out a decoded command.
-func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
-	if isModelCmd(cmd) {
-		return s.execModel(cmd, args)
-	}
-	m := s.Medium
-	switch cmd {
-	case api.CmdStatus, api.CmdRadios, api.CmdDenyList, api.CmdDenyClear:
-		var none struct{}
-		if err := decodeArgs(cmd, args, &none); err != nil {
-			return nil, err
-		}
-	}
-	switch cmd {
-	case api.CmdStatus:
-		return wireStatus(m.Status()), nil
-	case api.CmdRadios:
-		return api.RadiosResult{Radios: wireRadios(m.Radios())}, nil
-	case api.CmdDenyList:
-		return s.denylist(), nil
-	case api.CmdDenyClear:
-		m.ClearDenylist()
-		return s.denylist(), nil
-	case api.CmdDenyAdd, api.CmdDenyRemove, api.CmdDenySet:
-		var a api.DenyArgs
-		if err := decodeArgs(cmd, args, &a); err != nil {
-			return nil, err
-		}
-		if a.Rules == nil && cmd == api.CmdDenySet {
-			return nil, badArgs(cmd, `missing "rules" (give [] to empty the denylist)`)
-		}
-		if len(a.Rules) == 0 && cmd != api.CmdDenySet {
-			return nil, badArgs(cmd, `"rules" needs at least one {"dst":..., "src":...} pair`)
-		}
-		for i, r := range a.Rules {
-			if r.Dst == "" {
-				return nil, badArgs(cmd, `rules[%d]: missing "dst"`, i)
-			}
-			if r.Src == "" {
-				return nil, badArgs(cmd, `rules[%d]: missing "src"`, i)
-			}
-		}
-		rules := mediumRules(a.Rules)
-		switch cmd {
-		case api.CmdDenyAdd:
-			if err := m.Deny(rules...); err != nil {
-				return nil, err // says "deny: ..." and names the radio
-			}
-		case api.CmdDenyRemove:
-			m.Allow(rules...)
-		case api.CmdDenySet:
-			if err := m.SetDenylist(rules...); err != nil {
-				return nil, err
-			}
-		}
-		return s.denylist(), nil
-	case api.CmdLinkBlock, api.CmdLinkUnblock:
-		var a api.LinkArgs
-		if err := decodeArgs(cmd, args, &a); err != nil {
-			return nil, err
-		}
-		switch {
-		case a.TX == "":
-			return nil, missing(cmd, "tx")
-		case a.RX == "":
-			return nil, missing(cmd, "rx")
-		}
-		blocked := cmd == api.CmdLinkBlock
-		if err := m.Block(a.TX, a.RX, blocked); err != nil {
-			return nil, err // says "block: ..." and names the radio
-		}
-		if a.Both {
-			// Both names resolved just above, so this fails only if a
-			// radio vanished meanwhile.
-			if err := m.Block(a.RX, a.TX, blocked); err != nil {
-				return nil, fmt.Errorf("reverse direction: %w", err)
-			}
-		}
-		return api.LinkResult{TX: a.TX, RX: a.RX, Both: a.Both, Blocked: blocked}, nil
-	}
-	return nil, fmt.Errorf("%w %q", errUnknownCommand, cmd)
-}
-
-func (s *Server) denylist() api.DenylistResult {
-	return api.DenylistResult{Rules: wireRules(s.Medium.Denylist())}
 }
 
 // errorResponse returns the response for a request that failed.
