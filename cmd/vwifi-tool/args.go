@@ -2,13 +2,18 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Argument parsing: the usage text and the command line.
+
+// envSocket names the environment variable that overrides the socket path.
+const envSocket = "HWSIM_MEDIUM_SOCKET"
 
 const usage = `Usage:
   vwifi-tool [--socket PATH] [--json]                 show whether the medium is live
@@ -225,6 +230,58 @@ func (o *options) addPair(flag byte, name string) error {
 		o.dsts = append(o.dsts, name)
 	} else {
 		o.srcs = append(o.srcs, name)
+	}
+	return nil
+}
+
+// parseNumber reads the finite number given as what.
+func parseNumber(what, s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, usagef("%s %q is not a number", what, s)
+	}
+	return v, nil
+}
+
+// parsePoint reads two or three coordinates; a missing third is 0.
+func parsePoint(what string, args []string) ([3]float64, error) {
+	var p [3]float64
+	for i, a := range args {
+		v, err := parseNumber(fmt.Sprintf("%s %c", what, "xyz"[i]), a)
+		if err != nil {
+			return p, err
+		}
+		p[i] = v
+	}
+	return p, nil
+}
+
+const linkUsage = "vwifi-tool link TX RX [--both] snr DB | loss P | clear"
+
+// parseLinkSet reads "snr DB", "loss P" or both, in any order.
+func parseLinkSet(a *api.LinkSetArgs, args []string) error {
+	if len(args) == 0 || len(args)%2 != 0 {
+		return usagef("link needs snr DB, loss P or clear: %s", linkUsage)
+	}
+	for i := 0; i < len(args); i += 2 {
+		key, val := args[i], args[i+1]
+		var dst **float64
+		switch key {
+		case "snr":
+			dst = &a.SNR
+		case "loss":
+			dst = &a.Loss
+		default:
+			return usagef("link: unknown setting %q: %s", key, linkUsage)
+		}
+		if *dst != nil {
+			return usagef("link: %s given twice", key)
+		}
+		v, err := parseNumber(key, val)
+		if err != nil {
+			return err
+		}
+		*dst = &v
 	}
 	return nil
 }

@@ -27,9 +27,6 @@ const (
 // timeout bounds a whole invocation.
 const timeout = 10 * time.Second
 
-// envSocket names the environment variable that overrides the socket path.
-const envSocket = "HWSIM_MEDIUM_SOCKET"
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

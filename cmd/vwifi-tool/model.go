@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
@@ -13,28 +11,6 @@ import (
 )
 
 // The link-model commands: move, txpower, velocity, link and model.
-
-// parseNumber reads the finite number given as what.
-func parseNumber(what, s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, usagef("%s %q is not a number", what, s)
-	}
-	return v, nil
-}
-
-// parsePoint reads two or three coordinates; a missing third is 0.
-func parsePoint(what string, args []string) ([3]float64, error) {
-	var p [3]float64
-	for i, a := range args {
-		v, err := parseNumber(fmt.Sprintf("%s %c", what, "xyz"[i]), a)
-		if err != nil {
-			return p, err
-		}
-		p[i] = v
-	}
-	return p, nil
-}
 
 func (t *tool) move(ctx context.Context, args []string) error {
 	if len(args) != 3 && len(args) != 4 {
@@ -119,36 +95,6 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 		return t.printJSON(api.MobilityArgs{Radio: radio, Velocity: v[:]})
 	}
 	fmt.Fprintf(t.stdout, "%s moves at %s m/s\n", radio, vector(v))
-	return nil
-}
-
-const linkUsage = "vwifi-tool link TX RX [--both] snr DB | loss P | clear"
-
-// parseLinkSet reads "snr DB", "loss P" or both, in any order.
-func parseLinkSet(a *api.LinkSetArgs, args []string) error {
-	if len(args) == 0 || len(args)%2 != 0 {
-		return usagef("link needs snr DB, loss P or clear: %s", linkUsage)
-	}
-	for i := 0; i < len(args); i += 2 {
-		key, val := args[i], args[i+1]
-		var dst **float64
-		switch key {
-		case "snr":
-			dst = &a.SNR
-		case "loss":
-			dst = &a.Loss
-		default:
-			return usagef("link: unknown setting %q: %s", key, linkUsage)
-		}
-		if *dst != nil {
-			return usagef("link: %s given twice", key)
-		}
-		v, err := parseNumber(key, val)
-		if err != nil {
-			return err
-		}
-		*dst = &v
-	}
 	return nil
 }
 
