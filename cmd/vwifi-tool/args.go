@@ -15,6 +15,7 @@ import (
 // envSocket names the environment variable that overrides the socket path.
 const envSocket = "HWSIM_MEDIUM_SOCKET"
 
+// usage is the --help text.
 const usage = `Usage:
   vwifi-tool [--socket PATH] [--json]                 show whether the medium is live
   vwifi-tool -d DST -s SRC [-d DST -s SRC ...]        load a denylist (replaces the old one)
@@ -120,8 +121,10 @@ type options struct {
 // usageError is a mistake on the command line.
 type usageError struct{ msg string }
 
+// Error returns the mistake.
 func (e *usageError) Error() string { return e.msg }
 
+// usagef returns a usageError.
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
 // parseArgs parses flags anywhere on the line, getopt style for the seed's
@@ -221,6 +224,7 @@ func isNumber(a string) bool {
 	return len(a) > 1 && (a[1] >= '0' && a[1] <= '9' || a[1] == '.')
 }
 
+// addPair records the value of -d or -s (flag 'd' or 's').
 func (o *options) addPair(flag byte, name string) error {
 	if name == "" {
 		return usagef("-%c needs an interface name", flag)
@@ -256,6 +260,7 @@ func parsePoint(what string, args []string) ([3]float64, error) {
 	return p, nil
 }
 
+// linkUsage is the link command's synopsis.
 const linkUsage = "vwifi-tool link TX RX [--both] snr DB | loss P | clear"
 
 // parseLinkSet reads "snr DB", "loss P" or both, in any order.

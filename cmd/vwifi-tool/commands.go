@@ -30,6 +30,7 @@ func (t *tool) connectRadios(ctx context.Context) (api.Status, []api.RadioInfo, 
 	return st, radios, nil
 }
 
+// radios is the radios command: one line per radio.
 func (t *tool) radios(ctx context.Context) error {
 	_, radios, err := t.connectRadios(ctx)
 	if err != nil {
@@ -50,6 +51,8 @@ func (t *tool) radios(ctx context.Context) error {
 	return w.Flush()
 }
 
+// stats is the stats command: medium-wide, per-radio and per-link
+// counters.
 func (t *tool) stats(ctx context.Context) error {
 	st, radios, err := t.connectRadios(ctx)
 	if err != nil {
@@ -98,6 +101,7 @@ func (t *tool) stats(ctx context.Context) error {
 	return w.Flush()
 }
 
+// deny is the deny command and its subcommands ls, add, rm, set, clear.
 func (t *tool) deny(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usagef("deny needs a subcommand: ls, add, rm, set or clear")
@@ -158,6 +162,7 @@ func (t *tool) deny(ctx context.Context, args []string) error {
 	return nil
 }
 
+// block is the block command, or with blocked false the unblock command.
 func (t *tool) block(ctx context.Context, blocked bool, tx, rx string) error {
 	if _, err := t.connect(ctx); err != nil {
 		return err

@@ -27,6 +27,7 @@ const (
 // timeout bounds a whole invocation.
 const timeout = 10 * time.Second
 
+// main runs vwifi-tool and exits with its status.
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -95,6 +96,8 @@ type tool struct {
 	c      *api.Client
 }
 
+// dispatch carries out the command line: the seed's flags, the status
+// check, or a command.
 func (t *tool) dispatch(ctx context.Context) error {
 	defer func() {
 		if t.c != nil {

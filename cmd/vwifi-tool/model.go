@@ -12,6 +12,7 @@ import (
 
 // The link-model commands: move, txpower, velocity, link and model.
 
+// move is the move command.
 func (t *tool) move(ctx context.Context, args []string) error {
 	if len(args) != 3 && len(args) != 4 {
 		return usagef("move needs a radio and a position: vwifi-tool move RADIO X Y [Z]")
@@ -49,6 +50,7 @@ func (t *tool) warnIfAbsent(ctx context.Context, name string) {
 	fmt.Fprintf(t.stderr, "vwifi-tool: note: no radio is named %s yet; the model places it when one appears (vwifi-tool radios lists them)\n", name)
 }
 
+// txPower is the txpower command.
 func (t *tool) txPower(ctx context.Context, args []string) error {
 	if len(args) != 2 {
 		return usagef("txpower needs a radio and a power: vwifi-tool txpower RADIO DBM")
@@ -68,6 +70,7 @@ func (t *tool) txPower(ctx context.Context, args []string) error {
 	return nil
 }
 
+// velocity is the velocity command.
 func (t *tool) velocity(ctx context.Context, args []string) error {
 	stop := len(args) == 2 && args[1] == "stop"
 	if !stop && len(args) != 3 && len(args) != 4 {
@@ -98,6 +101,7 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 	return nil
 }
 
+// link is the link command: snr and loss overrides, or clear.
 func (t *tool) link(ctx context.Context, args []string) error {
 	if len(args) < 3 {
 		return usagef("link needs TX, RX and what to do: %s", linkUsage)
@@ -141,6 +145,7 @@ func (t *tool) modelDo(ctx context.Context, do func() error) error {
 	return do()
 }
 
+// model is the model command: the link model's radios and overrides.
 func (t *tool) model(ctx context.Context) error {
 	var cfg api.ModelConfig
 	err := t.modelDo(ctx, func() error {

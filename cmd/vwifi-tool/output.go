@@ -12,6 +12,7 @@ import (
 
 // Output formatting shared by the commands.
 
+// printJSON prints v as indented JSON on stdout (--json).
 func (t *tool) printJSON(v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -21,6 +22,8 @@ func (t *tool) printJSON(v any) error {
 	return err
 }
 
+// displayName names a radio as the medium does: by interface, else by
+// wiphy.
 func displayName(r api.RadioInfo) string {
 	if r.Iface != "" {
 		return r.Iface
@@ -28,6 +31,7 @@ func displayName(r api.RadioInfo) string {
 	return r.Name
 }
 
+// orDash is s, or "-" for nothing.
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -35,6 +39,7 @@ func orDash(s string) string {
 	return s
 }
 
+// freq formats a channel in MHz; "-" for none.
 func freq(mhz uint32) string {
 	if mhz == 0 {
 		return "-"

@@ -12,16 +12,19 @@ import (
 // The seed-compatible commands: the status check, -d/-s and -c, word for
 // word as the vwifi project's vwifi-tool prints them.
 
-// statusJSON is the --json form of the status check: {"status":"live"}
-// with the medium's status fields, or {"status":"not loaded"}.
-func statusJSON(state string, st *api.Status) any {
-	out := map[string]any{}
-	if st != nil {
-		b, _ := json.Marshal(st)
-		json.Unmarshal(b, &out)
+// liveJSON is the --json form of a live status check: {"status":"live"}
+// with the medium's status fields.
+func liveJSON(st api.Status) (map[string]any, error) {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the status: %w", err)
 	}
-	out["status"] = state
-	return out
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("decoding the status: %w", err)
+	}
+	out["status"] = "live"
+	return out, nil
 }
 
 // seedLive connects and prints the seed's status line; when the medium is
@@ -30,7 +33,8 @@ func (t *tool) seedLive(ctx context.Context) (api.Status, error) {
 	st, err := t.connect(ctx)
 	if errors.Is(err, api.ErrNotRunning) {
 		if t.o.json {
-			t.printJSON(statusJSON("not loaded", nil))
+			// The error returned says what matters: not running.
+			_ = t.printJSON(map[string]string{"status": "not loaded"})
 		} else {
 			fmt.Fprintln(t.stdout, "vwifi status : not loaded")
 		}
@@ -45,6 +49,7 @@ func (t *tool) seedLive(ctx context.Context) (api.Status, error) {
 	return st, nil
 }
 
+// seedStatus is the status check: no arguments, or the status command.
 func (t *tool) seedStatus(ctx context.Context) error {
 	st, err := t.seedLive(ctx)
 	if errors.Is(err, api.ErrNotRunning) {
@@ -54,7 +59,11 @@ func (t *tool) seedStatus(ctx context.Context) error {
 		return err
 	}
 	if t.o.json {
-		return t.printJSON(statusJSON("live", &st))
+		out, err := liveJSON(st)
+		if err != nil {
+			return err
+		}
+		return t.printJSON(out)
 	}
 	return nil
 }
