@@ -175,6 +175,7 @@ type LinkArgs struct {
 
 // LinkResult echoes a link command once carried out.
 type LinkResult struct {
+	// TX, RX and Both are the command's arguments.
 	TX   string `json:"tx"`
 	RX   string `json:"rx"`
 	Both bool   `json:"both"`
@@ -195,6 +196,7 @@ type MoveArgs struct {
 
 // TxPowerArgs are the arguments of radio.txpower, which the result echoes.
 type TxPowerArgs struct {
+	// Radio is the radio whose power changes.
 	Radio string `json:"radio"`
 	// DBm is the transmit power in dBm.
 	DBm float64 `json:"dbm"`
@@ -203,6 +205,7 @@ type TxPowerArgs struct {
 // MobilityArgs are the arguments of radio.mobility, which the result
 // echoes: exactly one of Velocity and Stop.
 type MobilityArgs struct {
+	// Radio is the radio whose motion changes.
 	Radio string `json:"radio"`
 	// Velocity is the constant velocity [vx, vy, vz] in m/s ([vx, vy]
 	// means vz = 0); the radio moves from where it is now.

@@ -86,7 +86,9 @@ type Link struct {
 // (the SA of the 802.11 header) is Src. Both are radio names: interface,
 // wiphy or address.
 type DenyRule struct {
+	// Dst is the receiver that is deaf to Src.
 	Dst string `json:"dst"`
+	// Src is the original source whose frames Dst does not receive.
 	Src string `json:"src"`
 }
 
@@ -179,6 +181,7 @@ type Mobility struct {
 
 // Waypoint is random-waypoint motion inside the box [Min, Max].
 type Waypoint struct {
+	// Min and Max are opposite corners of the box, in metres.
 	Min [3]float64 `json:"min"`
 	Max [3]float64 `json:"max"`
 	// MinSpeed and MaxSpeed bound the speed of a leg, in m/s.
