@@ -10,8 +10,8 @@ import (
 // Both are radio names as users give them: interface (vw2) or wiphy
 // (vw_phy2) names.
 type DenyRule struct {
-	Dst string `json:"dst"`
-	Src string `json:"src"`
+	Dst string
+	Src string
 }
 
 // denylist keeps rules by name so they survive radios coming and going,

@@ -11,72 +11,72 @@ import (
 // Stats are medium-wide counters.
 type Stats struct {
 	// Frames counts transmitted frames the medium routed.
-	Frames uint64 `json:"frames"`
+	Frames uint64
 	// Malformed counts frames that did not parse as 802.11.
-	Malformed uint64 `json:"malformed"`
+	Malformed uint64
 	// SendErrors counts batches the kernel refused as a whole.
-	SendErrors uint64 `json:"send_errors"`
+	SendErrors uint64
 	// Collisions counts tries lost while another transmission overlapped
 	// them (airtime mode).
-	Collisions uint64 `json:"collisions,omitempty"`
+	Collisions uint64
 	// AirBusy is how long each channel carried at least one transmission
 	// (airtime mode), by first use.
-	AirBusy []ChannelBusy `json:"air_busy,omitempty"`
+	AirBusy []ChannelBusy
 }
 
 // ChannelBusy is the busy time of one channel.
 type ChannelBusy struct {
 	// Freq is the channel in MHz.
-	Freq uint32 `json:"freq"`
-	// Busy is the time it carried a transmission (JSON: nanoseconds).
-	Busy time.Duration `json:"busy_ns"`
+	Freq uint32
+	// Busy is the time it carried a transmission.
+	Busy time.Duration
 }
 
 // RadioStats are one radio's counters.
 type RadioStats struct {
-	TxFrames uint64 `json:"tx_frames"`
-	TxBytes  uint64 `json:"tx_bytes"`
-	RxFrames uint64 `json:"rx_frames"`
-	RxBytes  uint64 `json:"rx_bytes"`
+	TxFrames uint64
+	TxBytes  uint64
+	RxFrames uint64
+	RxBytes  uint64
 	// Acked and NotAcked count unicast frames by their TX status.
-	Acked    uint64 `json:"acked"`
-	NotAcked uint64 `json:"not_acked"`
+	Acked    uint64
+	NotAcked uint64
 }
 
 // LinkStats count what one radio sent to another.
 type LinkStats struct {
-	Frames uint64 `json:"frames"`
-	Bytes  uint64 `json:"bytes"`
+	Frames uint64
+	Bytes  uint64
 	// Blocked counts frames withheld by the denylist or a link block.
-	Blocked uint64 `json:"blocked"`
+	Blocked uint64
 	// Lost counts frames the model said were not heard.
-	Lost uint64 `json:"lost"`
+	Lost uint64
 }
 
 // Link is LinkStats with the receiver's name.
 type Link struct {
-	To string `json:"to"`
+	To string
 	LinkStats
 }
 
 // RadioInfo is a snapshot of one radio.
 type RadioInfo struct {
-	ID     RadioID    `json:"id"`
-	Name   string     `json:"name"`
-	Iface  string     `json:"iface,omitempty"`
-	HWAddr mac.Addr   `json:"hwaddr"`
-	Addrs  []mac.Addr `json:"addrs"`
+	ID     RadioID
+	Name   string
+	Iface  string
+	HWAddr mac.Addr
+	Addrs  []mac.Addr
 	// Freq is the channel of the radio's last transmission (0: none yet).
-	Freq  uint32     `json:"freq"`
-	Stats RadioStats `json:"stats"`
-	Links []Link     `json:"links,omitempty"`
+	Freq  uint32
+	Stats RadioStats
+	Links []Link
 }
 
 // Status is a snapshot of the whole medium.
 type Status struct {
-	Uptime time.Duration `json:"uptime"`
-	Radios int           `json:"radios"`
-	Stats  Stats         `json:"stats"`
+	Uptime time.Duration
+	Radios int
+	Stats  Stats
 }
 
 // Status returns medium-wide counters.

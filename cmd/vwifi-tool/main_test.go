@@ -18,6 +18,7 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
@@ -636,13 +637,13 @@ func TestModelEmptyAndJSON(t *testing.T) {
 
 func TestMotionText(t *testing.T) {
 	tests := []struct {
-		mob  model.Mobility
+		mob  api.Mobility
 		want string
 	}{
-		{model.Mobility{}, "-"},
-		{model.Mobility{Velocity: [3]float64{1, 0.5, 0}}, "(1, 0.5, 0) m/s"},
-		{model.Mobility{Velocity: [3]float64{0, 0, 2}, Step: 3 * time.Second}, "(0, 0, 2) m/s in 3s steps"},
-		{model.Mobility{Waypoint: &model.Waypoint{Max: [3]float64{100, 50, 0}, MinSpeed: 0.5, MaxSpeed: 2, Pause: 2 * time.Second}}, "waypoints in (0, 0, 0)-(100, 50, 0), 0.5-2 m/s, pause 2s"},
+		{api.Mobility{}, "-"},
+		{api.Mobility{Velocity: [3]float64{1, 0.5, 0}}, "(1, 0.5, 0) m/s"},
+		{api.Mobility{Velocity: [3]float64{0, 0, 2}, Step: 3 * time.Second}, "(0, 0, 2) m/s in 3s steps"},
+		{api.Mobility{Waypoint: &api.Waypoint{Max: [3]float64{100, 50, 0}, MinSpeed: 0.5, MaxSpeed: 2, Pause: 2 * time.Second}}, "waypoints in (0, 0, 0)-(100, 50, 0), 0.5-2 m/s, pause 2s"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, motion(tt.mob))

@@ -3,41 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
-	"github.com/hwsim-medium/hwsim-medium/medium/model"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // The link-model commands: move, txpower, velocity, link and model.
 
-// parseNumber reads the finite number given as what.
-func parseNumber(what, s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, usagef("%s %q is not a number", what, s)
-	}
-	return v, nil
-}
-
-// parsePoint reads two or three coordinates; a missing third is 0.
-func parsePoint(what string, args []string) ([3]float64, error) {
-	var p [3]float64
-	for i, a := range args {
-		v, err := parseNumber(fmt.Sprintf("%s %c", what, "xyz"[i]), a)
-		if err != nil {
-			return p, err
-		}
-		p[i] = v
-	}
-	return p, nil
-}
-
+// move is the move command.
 func (t *tool) move(ctx context.Context, args []string) error {
 	if len(args) != 3 && len(args) != 4 {
 		return usagef("move needs a radio and a position: vwifi-tool move RADIO X Y [Z]")
@@ -52,7 +27,7 @@ func (t *tool) move(ctx context.Context, args []string) error {
 	}
 	t.warnIfAbsent(ctx, radio)
 	if t.o.json {
-		return t.printJSON(control.MoveArgs{Radio: radio, X: p[0], Y: p[1], Z: p[2]})
+		return t.printJSON(api.MoveArgs{Radio: radio, X: p[0], Y: p[1], Z: p[2]})
 	}
 	fmt.Fprintf(t.stdout, "moved %s to %s m\n", radio, vector(p))
 	return nil
@@ -75,6 +50,7 @@ func (t *tool) warnIfAbsent(ctx context.Context, name string) {
 	fmt.Fprintf(t.stderr, "vwifi-tool: note: no radio is named %s yet; the model places it when one appears (vwifi-tool radios lists them)\n", name)
 }
 
+// txPower is the txpower command.
 func (t *tool) txPower(ctx context.Context, args []string) error {
 	if len(args) != 2 {
 		return usagef("txpower needs a radio and a power: vwifi-tool txpower RADIO DBM")
@@ -88,12 +64,13 @@ func (t *tool) txPower(ctx context.Context, args []string) error {
 		return fmt.Errorf("txpower %s: %w", radio, err)
 	}
 	if t.o.json {
-		return t.printJSON(control.TxPowerArgs{Radio: radio, DBm: dBm})
+		return t.printJSON(api.TxPowerArgs{Radio: radio, DBm: dBm})
 	}
 	fmt.Fprintf(t.stdout, "%s transmits at %s dBm\n", radio, num(dBm))
 	return nil
 }
 
+// velocity is the velocity command.
 func (t *tool) velocity(ctx context.Context, args []string) error {
 	stop := len(args) == 2 && args[1] == "stop"
 	if !stop && len(args) != 3 && len(args) != 4 {
@@ -105,7 +82,7 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 			return fmt.Errorf("velocity %s stop: %w", radio, err)
 		}
 		if t.o.json {
-			return t.printJSON(control.MobilityArgs{Radio: radio, Stop: true})
+			return t.printJSON(api.MobilityArgs{Radio: radio, Stop: true})
 		}
 		fmt.Fprintf(t.stdout, "stopped %s\n", radio)
 		return nil
@@ -118,47 +95,18 @@ func (t *tool) velocity(ctx context.Context, args []string) error {
 		return fmt.Errorf("velocity %s: %w", radio, err)
 	}
 	if t.o.json {
-		return t.printJSON(control.MobilityArgs{Radio: radio, Velocity: v[:]})
+		return t.printJSON(api.MobilityArgs{Radio: radio, Velocity: v[:]})
 	}
 	fmt.Fprintf(t.stdout, "%s moves at %s m/s\n", radio, vector(v))
 	return nil
 }
 
-const linkUsage = "vwifi-tool link TX RX [--both] snr DB | loss P | clear"
-
-// parseLinkSet reads "snr DB", "loss P" or both, in any order.
-func parseLinkSet(a *control.LinkSetArgs, args []string) error {
-	if len(args) == 0 || len(args)%2 != 0 {
-		return usagef("link needs snr DB, loss P or clear: %s", linkUsage)
-	}
-	for i := 0; i < len(args); i += 2 {
-		key, val := args[i], args[i+1]
-		var dst **float64
-		switch key {
-		case "snr":
-			dst = &a.SNR
-		case "loss":
-			dst = &a.Loss
-		default:
-			return usagef("link: unknown setting %q: %s", key, linkUsage)
-		}
-		if *dst != nil {
-			return usagef("link: %s given twice", key)
-		}
-		v, err := parseNumber(key, val)
-		if err != nil {
-			return err
-		}
-		*dst = &v
-	}
-	return nil
-}
-
+// link is the link command: snr and loss overrides, or clear.
 func (t *tool) link(ctx context.Context, args []string) error {
 	if len(args) < 3 {
 		return usagef("link needs TX, RX and what to do: %s", linkUsage)
 	}
-	a := control.LinkSetArgs{TX: args[0], RX: args[1], Both: t.o.both}
+	a := api.LinkSetArgs{TX: args[0], RX: args[1], Both: t.o.both}
 	clear := len(args) == 3 && args[2] == "clear"
 	if !clear {
 		if err := parseLinkSet(&a, args[2:]); err != nil {
@@ -174,7 +122,7 @@ func (t *tool) link(ctx context.Context, args []string) error {
 			return fmt.Errorf("link %s %s clear: %w", a.TX, a.RX, err)
 		}
 		if t.o.json {
-			return t.printJSON(control.LinkArgs{TX: a.TX, RX: a.RX, Both: a.Both})
+			return t.printJSON(api.LinkArgs{TX: a.TX, RX: a.RX, Both: a.Both})
 		}
 		fmt.Fprintf(t.stdout, "cleared %s %s %s\n", a.TX, arrow, a.RX)
 		return nil
@@ -197,8 +145,9 @@ func (t *tool) modelDo(ctx context.Context, do func() error) error {
 	return do()
 }
 
+// model is the model command: the link model's radios and overrides.
 func (t *tool) model(ctx context.Context) error {
-	var cfg model.Config
+	var cfg api.ModelConfig
 	err := t.modelDo(ctx, func() error {
 		var err error
 		cfg, err = t.c.Model(ctx)
@@ -212,7 +161,7 @@ func (t *tool) model(ctx context.Context) error {
 	}
 	prop := cfg.Propagation.Model
 	if prop == "" {
-		prop = model.PropNone
+		prop = api.PropNone
 	}
 	fmt.Fprintf(t.stdout, "propagation: %s\n\n", prop)
 	if len(cfg.Radios) == 0 {
@@ -243,70 +192,3 @@ func (t *tool) model(ctx context.Context) error {
 	}
 	return w.Flush()
 }
-
-// radioLabel names a radio as the model's link list does: its configured
-// name, else the first name learned from the medium, else its address.
-func radioLabel(r model.Radio) string {
-	switch {
-	case r.Name != "":
-		return r.Name
-	case len(r.Aliases) > 0:
-		return r.Aliases[0]
-	}
-	return r.Addr
-}
-
-// overrides describes a link's overrides.
-func overrides(snr, loss *float64, blocked bool) string {
-	var parts []string
-	if blocked {
-		parts = append(parts, "blocked")
-	}
-	if snr != nil {
-		parts = append(parts, "snr "+num(*snr)+" dB")
-	}
-	if loss != nil {
-		parts = append(parts, "loss "+num(*loss))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// motion describes a radio's mobility.
-func motion(m model.Mobility) string {
-	switch {
-	case m.Waypoint != nil:
-		w := m.Waypoint
-		s := fmt.Sprintf("waypoints in %s-%s, %s-%s m/s", vector(w.Min), vector(w.Max), num(w.MinSpeed), num(w.MaxSpeed))
-		if w.Pause > 0 {
-			s += ", pause " + w.Pause.String()
-		}
-		return s
-	case m.Velocity != [3]float64{}:
-		s := vector(m.Velocity) + " m/s"
-		if m.Step > 0 {
-			s += " in " + m.Step.String() + " steps"
-		}
-		return s
-	}
-	return "-"
-}
-
-// point formats a position to the centimetre: positions of moving radios
-// have more digits than anyone reads.
-func point(p [3]float64) string {
-	for i, v := range p {
-		p[i] = math.Round(v*100) / 100
-		if p[i] == 0 {
-			p[i] = 0 // no "-0"
-		}
-	}
-	return vector(p)
-}
-
-// vector formats three numbers as given.
-func vector(v [3]float64) string {
-	return fmt.Sprintf("(%s, %s, %s)", num(v[0]), num(v[1]), num(v[2]))
-}
-
-// num formats a number as given, without exponent or trailing zeros.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

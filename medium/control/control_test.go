@@ -22,6 +22,7 @@ import (
 
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
@@ -167,11 +168,11 @@ func serveModel(t testing.TB, allow func(uint32) bool, idle time.Duration, mdl *
 	return r
 }
 
-func dial(t testing.TB, path string) *Client {
+func dial(t testing.TB, path string) *api.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, path)
+	c, err := api.Dial(ctx, path)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -183,7 +184,7 @@ func ctx5(t *testing.T) context.Context {
 	return ctx
 }
 
-func rule(dst, src string) medium.DenyRule { return medium.DenyRule{Dst: dst, Src: src} }
+func rule(dst, src string) api.DenyRule { return api.DenyRule{Dst: dst, Src: src} }
 
 func TestCommandsRoundTrip(t *testing.T) {
 	r := serve(t, nil, 0)
@@ -202,7 +203,7 @@ func TestCommandsRoundTrip(t *testing.T) {
 			st.Uptime = 0 // checked below
 			return st, err
 		},
-		want: Status{Version: Version, Protocol: 1, Radios: 3},
+		want: api.Status{Version: api.Version, Protocol: 1, Radios: 3},
 	}, {
 		name: "radios",
 		do: func() (any, error) {
@@ -217,30 +218,30 @@ func TestCommandsRoundTrip(t *testing.T) {
 	}, {
 		name: "deny.list empty",
 		do:   func() (any, error) { return c.DenyList(ctx) },
-		want: []medium.DenyRule{},
+		want: []api.DenyRule{},
 	}, {
 		name:    "deny.add",
 		do:      func() (any, error) { return c.DenyAdd(ctx, rule("vw2", "vw1"), rule("vw_phy0", "vw1")) },
-		want:    []medium.DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
+		want:    []api.DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
 		changes: []string{"deny [{vw2 vw1} {vw_phy0 vw1}]"},
 	}, {
 		name: "deny.list",
 		do:   func() (any, error) { return c.DenyList(ctx) },
-		want: []medium.DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
+		want: []api.DenyRule{rule("vw0", "vw1"), rule("vw2", "vw1")},
 	}, {
 		name:    "deny.remove",
 		do:      func() (any, error) { return c.DenyRemove(ctx, rule("vw0", "vw1"), rule("vw1", "vw0")) },
-		want:    []medium.DenyRule{rule("vw2", "vw1")},
+		want:    []api.DenyRule{rule("vw2", "vw1")},
 		changes: []string{"allow [{vw0 vw1} {vw1 vw0}]"},
 	}, {
 		name:    "deny.set replaces, keeping what stays",
 		do:      func() (any, error) { return c.DenySet(ctx, rule("vw_phy2", "vw1"), rule("vw0", "vw2")) },
-		want:    []medium.DenyRule{rule("vw0", "vw2"), rule("vw2", "vw1")},
+		want:    []api.DenyRule{rule("vw0", "vw2"), rule("vw2", "vw1")},
 		changes: []string{"set [{vw_phy2 vw1} {vw0 vw2}]"},
 	}, {
 		name:    "deny.set drops old rules",
 		do:      func() (any, error) { return c.DenySet(ctx, rule("vw1", "vw0")) },
-		want:    []medium.DenyRule{rule("vw1", "vw0")},
+		want:    []api.DenyRule{rule("vw1", "vw0")},
 		changes: []string{"set [{vw1 vw0}]"},
 	}, {
 		name:    "deny.clear",
@@ -249,7 +250,7 @@ func TestCommandsRoundTrip(t *testing.T) {
 	}, {
 		name: "deny.list after clear",
 		do:   func() (any, error) { return c.DenyList(ctx) },
-		want: []medium.DenyRule{},
+		want: []api.DenyRule{},
 	}, {
 		name:    "link.block",
 		do:      func() (any, error) { return nil, c.Block(ctx, "vw0", "vw1", false) },
@@ -311,7 +312,7 @@ func TestClientServerErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.do()
-			var se *ServerError
+			var se *api.ServerError
 			require.ErrorAs(t, err, &se)
 			assert.Contains(t, se.Message, tt.want)
 			assert.True(t, strings.HasPrefix(err.Error(), "medium: "), err.Error())
@@ -319,7 +320,7 @@ func TestClientServerErrors(t *testing.T) {
 	}
 	rules, err := c.DenyList(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []medium.DenyRule{rule("vw2", "vw1")}, rules)
+	assert.Equal(t, []api.DenyRule{rule("vw2", "vw1")}, rules)
 	assert.Equal(t, base, r.m.Changes(), "failed requests changed the medium")
 }
 
@@ -339,18 +340,18 @@ func dialRaw(t *testing.T, path string) *rawConn {
 	return &rawConn{t: t, c: c, r: bufio.NewReader(c)}
 }
 
-func (rc *rawConn) send(line string) Response {
+func (rc *rawConn) send(line string) api.Response {
 	rc.t.Helper()
 	_, err := io.WriteString(rc.c, line+"\n")
 	require.NoError(rc.t, err)
 	return rc.recv()
 }
 
-func (rc *rawConn) recv() Response {
+func (rc *rawConn) recv() api.Response {
 	rc.t.Helper()
 	line, err := rc.r.ReadBytes('\n')
 	require.NoError(rc.t, err)
-	var resp Response
+	var resp api.Response
 	require.NoError(rc.t, json.Unmarshal(line, &resp), "response %q", line)
 	return resp
 }
@@ -365,32 +366,33 @@ func TestMalformedRequests(t *testing.T) {
 
 	tests := []struct {
 		name, line, want string
+		code             api.Code
 	}{
-		{"garbage bytes", "\x00\xff\xfe garbage \x01", "not a valid JSON request object"},
-		{"not json", "status", "not a valid JSON request object"},
-		{"empty line", "", "empty line"},
-		{"array", `[1,2]`, "not a valid JSON request object"},
-		{"null", `null`, `missing protocol version "v"`},
-		{"missing version", `{"cmd":"status"}`, `missing protocol version "v" (this medium speaks 1)`},
-		{"wrong version", `{"v":2,"cmd":"deny.clear"}`, "unsupported protocol version 2 (this medium speaks 1)"},
-		{"version as string", `{"v":"1","cmd":"deny.clear"}`, "not a valid JSON request object"},
-		{"missing cmd", `{"v":1}`, `missing "cmd"`},
-		{"unknown cmd", `{"v":1,"cmd":"deny.nuke"}`, `unknown command "deny.nuke" (known: status, radios, deny.add`},
-		{"unknown field", `{"v":1,"cmd":"deny.clear","force":true}`, `unknown field "force"`},
-		{"args on clear", `{"v":1,"cmd":"deny.clear","args":{"all":true}}`, `deny.clear: bad args`},
-		{"trailing data", `{"v":1,"cmd":"deny.clear"} {"v":1,"cmd":"deny.clear"}`, "trailing data"},
-		{"truncated", `{"v":1,"cmd":"deny.clear"`, "not a valid JSON request object"},
-		{"args not object", `{"v":1,"cmd":"deny.add","args":"vw2 vw1"}`, "deny.add: bad args"},
-		{"missing rules", `{"v":1,"cmd":"deny.add","args":{}}`, "needs at least one"},
-		{"set without rules", `{"v":1,"cmd":"deny.set","args":{}}`, `missing "rules"`},
-		{"missing src", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0"}]}}`, `rules[0]: missing "src"`},
-		{"missing dst", `{"v":1,"cmd":"deny.remove","args":{"rules":[{"src":"vw0"}]}}`, `rules[0]: missing "dst"`},
-		{"unknown radio", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"},{"dst":"vw9","src":"vw1"}]}}`, `destination "vw9": no such radio`},
-		{"set unknown radio", `{"v":1,"cmd":"deny.set","args":{"rules":[{"dst":"vw0","src":"wlan0"}]}}`, `source "wlan0": no such radio`},
-		{"rule typo", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dest":"vw0","src":"vw1"}]}}`, `unknown field "dest"`},
-		{"block missing tx", `{"v":1,"cmd":"link.block","args":{"rx":"vw1"}}`, `missing "tx"`},
-		{"block unknown", `{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw8","both":true}}`, `"vw8": no such radio`},
-		{"both not bool", `{"v":1,"cmd":"link.unblock","args":{"tx":"vw0","rx":"vw1","both":"yes"}}`, "bad args"},
+		{"garbage bytes", "\x00\xff\xfe garbage \x01", "not a valid JSON request object", api.CodeBadRequest},
+		{"not json", "status", "not a valid JSON request object", api.CodeBadRequest},
+		{"empty line", "", "empty line", api.CodeBadRequest},
+		{"array", `[1,2]`, "not a valid JSON request object", api.CodeBadRequest},
+		{"null", `null`, `missing protocol version "v"`, api.CodeBadRequest},
+		{"missing version", `{"cmd":"status"}`, `missing protocol version "v" (this medium speaks 1)`, api.CodeBadRequest},
+		{"wrong version", `{"v":2,"cmd":"deny.clear"}`, "unsupported protocol version 2 (this medium speaks 1)", api.CodeUnsupportedVersion},
+		{"version as string", `{"v":"1","cmd":"deny.clear"}`, "not a valid JSON request object", api.CodeBadRequest},
+		{"missing cmd", `{"v":1}`, `missing "cmd"`, api.CodeBadRequest},
+		{"unknown cmd", `{"v":1,"cmd":"deny.nuke"}`, `unknown command "deny.nuke" (known: status, radios, deny.add`, api.CodeUnknownCommand},
+		{"unknown field", `{"v":1,"cmd":"deny.clear","force":true}`, `unknown field "force"`, api.CodeBadRequest},
+		{"args on clear", `{"v":1,"cmd":"deny.clear","args":{"all":true}}`, `deny.clear: bad args`, api.CodeBadArgs},
+		{"trailing data", `{"v":1,"cmd":"deny.clear"} {"v":1,"cmd":"deny.clear"}`, "trailing data", api.CodeBadRequest},
+		{"truncated", `{"v":1,"cmd":"deny.clear"`, "not a valid JSON request object", api.CodeBadRequest},
+		{"args not object", `{"v":1,"cmd":"deny.add","args":"vw2 vw1"}`, "deny.add: bad args", api.CodeBadArgs},
+		{"missing rules", `{"v":1,"cmd":"deny.add","args":{}}`, "needs at least one", api.CodeBadArgs},
+		{"set without rules", `{"v":1,"cmd":"deny.set","args":{}}`, `missing "rules"`, api.CodeBadArgs},
+		{"missing src", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0"}]}}`, `rules[0]: missing "src"`, api.CodeBadArgs},
+		{"missing dst", `{"v":1,"cmd":"deny.remove","args":{"rules":[{"src":"vw0"}]}}`, `rules[0]: missing "dst"`, api.CodeBadArgs},
+		{"unknown radio", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"},{"dst":"vw9","src":"vw1"}]}}`, `destination "vw9": no such radio`, api.CodeUnknownRadio},
+		{"set unknown radio", `{"v":1,"cmd":"deny.set","args":{"rules":[{"dst":"vw0","src":"wlan0"}]}}`, `source "wlan0": no such radio`, api.CodeUnknownRadio},
+		{"rule typo", `{"v":1,"cmd":"deny.add","args":{"rules":[{"dest":"vw0","src":"vw1"}]}}`, `unknown field "dest"`, api.CodeBadArgs},
+		{"block missing tx", `{"v":1,"cmd":"link.block","args":{"rx":"vw1"}}`, `missing "tx"`, api.CodeBadArgs},
+		{"block unknown", `{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw8","both":true}}`, `"vw8": no such radio`, api.CodeUnknownRadio},
+		{"both not bool", `{"v":1,"cmd":"link.unblock","args":{"tx":"vw0","rx":"vw1","both":"yes"}}`, "bad args", api.CodeBadArgs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,6 +400,7 @@ func TestMalformedRequests(t *testing.T) {
 			assert.False(t, resp.OK)
 			assert.Equal(t, 1, resp.V)
 			assert.Contains(t, resp.Error, tt.want)
+			assert.Equal(t, tt.code, resp.Code)
 			assert.Empty(t, resp.Result)
 		})
 	}
@@ -414,11 +417,12 @@ func TestOversizedRequest(t *testing.T) {
 	base := r.m.Changes()
 
 	rc := dialRaw(t, r.path)
-	big := `{"v":1,"cmd":"deny.clear","args":{"pad":"` + strings.Repeat("x", 2*MaxRequestSize) + `"}}` + "\n"
+	big := `{"v":1,"cmd":"deny.clear","args":{"pad":"` + strings.Repeat("x", 2*api.MaxRequestSize) + `"}}` + "\n"
 	go io.WriteString(rc.c, big) // may fail once the server hangs up
 	resp := rc.recv()
 	assert.False(t, resp.OK)
 	assert.Contains(t, resp.Error, "request too long: a request line holds at most 65536 bytes")
+	assert.Equal(t, api.CodeBadRequest, resp.Code)
 	_, err = rc.r.ReadByte()
 	assert.Error(t, err, "connection should be closed after an oversized request")
 	assert.Equal(t, base, r.m.Changes())
@@ -426,11 +430,11 @@ func TestOversizedRequest(t *testing.T) {
 	// A request exactly at the limit is served.
 	rc2 := dialRaw(t, r.path)
 	line := `{"v":1,"cmd":"status"}`
-	line += strings.Repeat(" ", MaxRequestSize-len(line)-1)
+	line += strings.Repeat(" ", api.MaxRequestSize-len(line)-1)
 	assert.True(t, rc2.send(line).OK)
 
 	// The client refuses to send what the server would refuse.
-	many := make([]medium.DenyRule, 5000)
+	many := make([]api.DenyRule, 5000)
 	for i := range many {
 		many[i] = rule("vw0", "vw1")
 	}
@@ -460,7 +464,7 @@ func TestDisconnectMidRequest(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	rules, err := c.DenyList(ctx5(t))
 	require.NoError(t, err)
-	assert.Equal(t, []medium.DenyRule{rule("vw2", "vw1")}, rules)
+	assert.Equal(t, []api.DenyRule{rule("vw2", "vw1")}, rules)
 	assert.Equal(t, base, r.m.Changes())
 }
 
@@ -480,9 +484,10 @@ func TestNonRootPeerRefused(t *testing.T) {
 
 	c := dial(t, r.path)
 	_, err := c.Status(ctx5(t))
-	var se *ServerError
+	var se *api.ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "permission denied: the control socket is for root; run with sudo", se.Message)
+	assert.Equal(t, api.CodePermissionDenied, se.Code)
 
 	rc := dialRaw(t, r.path)
 	resp := rc.send(`{"v":1,"cmd":"deny.clear"}`)
@@ -580,45 +585,8 @@ func TestServeStopsOnCancel(t *testing.T) {
 	_, err = c.Status(ctx5(t))
 	assert.Error(t, err)
 
-	_, err = Dial(ctx5(t), r.path)
-	assert.ErrorIs(t, err, ErrNotRunning)
-}
-
-func TestDialNotRunning(t *testing.T) {
-	path := sockPath(t)
-	_, err := Dial(ctx5(t), path)
-	assert.ErrorIs(t, err, ErrNotRunning)
-
-	old, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	old.(*net.UnixListener).SetUnlinkOnClose(false)
-	old.Close()
-	_, err = Dial(ctx5(t), path)
-	assert.ErrorIs(t, err, ErrNotRunning, "stale socket")
-}
-
-func TestClientContext(t *testing.T) {
-	// A server that accepts and never answers.
-	path := sockPath(t)
-	ln, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	c := dial(t, path)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_, err = c.Status(ctx)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	_, err = c.Status(ctx5(t))
-	assert.ErrorContains(t, err, "connection unusable")
+	_, err = api.Dial(ctx5(t), r.path)
+	assert.ErrorIs(t, err, api.ErrNotRunning)
 }
 
 func TestConcurrentClients(t *testing.T) {
@@ -631,7 +599,7 @@ func TestConcurrentClients(t *testing.T) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			c, err := Dial(ctx, r.path)
+			c, err := api.Dial(ctx, r.path)
 			if err != nil {
 				errs <- err
 				return
@@ -657,7 +625,7 @@ func TestConcurrentClients(t *testing.T) {
 
 func TestTooManyConnections(t *testing.T) {
 	r := serve(t, nil, 0)
-	for range MaxConns {
+	for range api.MaxConns {
 		rc := dialRaw(t, r.path)
 		require.True(t, rc.send(`{"v":1,"cmd":"status"}`).OK) // holds a slot
 	}
@@ -665,5 +633,6 @@ func TestTooManyConnections(t *testing.T) {
 	resp := rc.send(`{"v":1,"cmd":"deny.clear"}`)
 	assert.False(t, resp.OK)
 	assert.Contains(t, resp.Error, "too many control connections (at most 32)")
+	assert.Equal(t, api.CodeBusy, resp.Code)
 	assert.Empty(t, r.m.Changes())
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // FuzzHandle feeds arbitrary request lines to the request handler of a
@@ -65,12 +66,15 @@ func FuzzHandle(f *testing.F) {
 		if i := bytes.IndexByte(enc, '\n'); i != len(enc)-1 {
 			t.Fatalf("response is not one line: %q", enc)
 		}
-		var back Response
+		var back api.Response
 		if err := json.Unmarshal(enc, &back); err != nil {
 			t.Fatalf("response does not decode: %v: %q", err, enc)
 		}
-		if resp.V != ProtocolVersion || resp.OK == (resp.Error != "") {
+		if resp.V != api.ProtocolVersion || resp.OK == (resp.Error != "") || resp.OK == (resp.Code != "") {
 			t.Fatalf("inconsistent response %+v", resp)
+		}
+		if resp.Code == api.CodeInternal {
+			t.Fatalf("request %q: the server failed on its own: %s", line, resp.Error)
 		}
 		if !resp.OK {
 			if ch := m.Changes(); len(ch) != 0 {
@@ -91,12 +95,12 @@ func FuzzHandle(f *testing.F) {
 		if !json.Valid(resp.Result) {
 			t.Fatalf("invalid result %q", resp.Result)
 		}
-		if readOnly(cmd) {
+		if cmd.readOnly {
 			if ch := m.Changes(); len(ch) != 0 {
-				t.Fatalf("read-only %s changed the medium: %v", cmd, ch)
+				t.Fatalf("read-only %s changed the medium: %v", cmd.name, ch)
 			}
 			if after := snapJSON(t, mdl); after != beforeModel {
-				t.Fatalf("read-only %s changed the model", cmd)
+				t.Fatalf("read-only %s changed the model", cmd.name)
 			}
 		}
 	})

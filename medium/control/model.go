@@ -1,91 +1,78 @@
 package control
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 // Model is what the control API needs of the link model; *model.Model has
 // it. Every method must be safe to call concurrently with the medium.
 type Model interface {
+	// Move places a radio, in metres (radio.move).
 	Move(radio string, x, y, z float64) error
+	// SetMobility sets a radio's motion (radio.mobility).
 	SetMobility(radio string, mob model.Mobility) error
+	// SetTxPower sets a radio's transmit power in dBm (radio.txpower).
 	SetTxPower(radio string, dBm float64) error
+	// SetLinkSNR fixes the SNR of frames from tx to rx (link.set).
 	SetLinkSNR(tx, rx string, snr float64) error
+	// SetLinkLoss fixes the loss probability of frames from tx to rx
+	// (link.set).
 	SetLinkLoss(tx, rx string, p float64) error
+	// ClearLink removes the overrides of tx to rx (link.clear).
 	ClearLink(tx, rx string) error
+	// Snapshot returns the model as it is now (model.get).
 	Snapshot() model.Config
 }
 
 var _ Model = (*model.Model)(nil)
 
-// errNoModel answers a link-model command when the daemon runs without one.
-var errNoModel = errors.New("no link model is loaded: start hwsim-medium with -c FILE (see docs/models.md)")
+// The link-model commands. Numbers need no finiteness check: JSON has no
+// NaN or infinity, and the decoder refuses numbers beyond float64 (1e999)
+// instead of rounding them to infinity.
 
-// isModelCmd says whether cmd needs the link model.
-func isModelCmd(cmd string) bool {
-	switch cmd {
-	case CmdRadioMove, CmdRadioTxPower, CmdRadioMobility, CmdLinkSet, CmdLinkClear, CmdModelGet:
-		return true
-	}
-	return false
-}
-
-// execModel carries out a link-model command. Numbers need no finiteness
-// check: JSON has no NaN or infinity, and the decoder refuses numbers
-// beyond float64 (1e999) instead of rounding them to infinity.
-func (s *Server) execModel(cmd string, args json.RawMessage) (any, error) {
-	if s.Model == nil {
-		return nil, errNoModel
-	}
-	m := s.Model
-	switch cmd {
-	case CmdModelGet:
-		var none struct{}
-		if err := decodeArgs(cmd, args, &none); err != nil {
-			return nil, err
+// modelCall makes the handler of a link-model command: it decodes the
+// arguments into an A, checks them, carries the command out on the model
+// with do, and echoes them as its result. The command table makes sure
+// there is a model.
+func modelCall[A any](check func(cmd string, a *A) error, do func(m Model, a *A) error) handler {
+	return withArgs(check, func(s *Server, cmd string, a *A) (any, error) {
+		if err := do(s.Model, a); err != nil {
+			// The model refuses only arguments: a name no radio has (an
+			// unknown radio, which codeOf tells first), a number that is
+			// not one, a link from a radio to itself.
+			return nil, ofKind(fmt.Errorf("%s: %w", cmd, err), errBadArgs)
 		}
-		return m.Snapshot(), nil
-	case CmdRadioMove:
-		return modelCall(cmd, args, func(a *MoveArgs) error { return needRadio(cmd, a.Radio) },
-			func(a *MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) })
-	case CmdRadioTxPower:
-		return modelCall(cmd, args, func(a *TxPowerArgs) error { return needRadio(cmd, a.Radio) },
-			func(a *TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) })
-	case CmdRadioMobility:
-		return modelCall(cmd, args, func(a *MobilityArgs) error { return checkMobility(cmd, a) },
-			func(a *MobilityArgs) error {
-				var mob model.Mobility // stop: the zero value keeps the radio still
-				copy(mob.Velocity[:], a.Velocity)
-				return m.SetMobility(a.Radio, mob)
-			})
-	case CmdLinkSet:
-		return modelCall(cmd, args, func(a *LinkSetArgs) error { return checkLinkSet(cmd, a) },
-			func(a *LinkSetArgs) error { return eachDirection(a.TX, a.RX, a.Both, a.apply(m)) })
-	case CmdLinkClear:
-		return modelCall(cmd, args, func(a *LinkArgs) error { return checkLink(cmd, a.TX, a.RX) },
-			func(a *LinkArgs) error { return eachDirection(a.TX, a.RX, a.Both, m.ClearLink) })
-	}
-	return nil, fmt.Errorf("unknown command %q", cmd)
+		return *a, nil
+	})
 }
 
-// modelCall decodes the arguments of cmd into an A, checks them, carries
-// the command out and echoes them as its result.
-func modelCall[A any](cmd string, args json.RawMessage, check, do func(*A) error) (any, error) {
-	var a A
-	if err := decodeArgs(cmd, args, &a); err != nil {
-		return nil, err
-	}
-	if err := check(&a); err != nil {
-		return nil, err
-	}
-	if err := do(&a); err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
-	}
-	return a, nil
+func (s *Server) modelGet() any { return wireModel(s.Model.Snapshot()) }
+
+func checkMove(cmd string, a *api.MoveArgs) error { return needRadio(cmd, a.Radio) }
+
+func move(m Model, a *api.MoveArgs) error { return m.Move(a.Radio, a.X, a.Y, a.Z) }
+
+func checkTxPower(cmd string, a *api.TxPowerArgs) error { return needRadio(cmd, a.Radio) }
+
+func setTxPower(m Model, a *api.TxPowerArgs) error { return m.SetTxPower(a.Radio, a.DBm) }
+
+func setMobility(m Model, a *api.MobilityArgs) error {
+	var mob model.Mobility // stop: the zero value keeps the radio still
+	copy(mob.Velocity[:], a.Velocity)
+	return m.SetMobility(a.Radio, mob)
+}
+
+func setLinks(m Model, a *api.LinkSetArgs) error {
+	return eachDirection(a.TX, a.RX, a.Both, setLink(m, a))
+}
+
+func checkLinkClear(cmd string, a *api.LinkArgs) error { return checkLink(cmd, a.TX, a.RX) }
+
+func clearLinks(m Model, a *api.LinkArgs) error {
+	return eachDirection(a.TX, a.RX, a.Both, m.ClearLink)
 }
 
 func needRadio(cmd, radio string) error {
@@ -95,40 +82,40 @@ func needRadio(cmd, radio string) error {
 	return nil
 }
 
-func checkMobility(cmd string, a *MobilityArgs) error {
+func checkMobility(cmd string, a *api.MobilityArgs) error {
 	if err := needRadio(cmd, a.Radio); err != nil {
 		return err
 	}
 	switch {
 	case a.Stop && a.Velocity != nil:
-		return fmt.Errorf(`%s: bad args: give "velocity" or "stop", not both`, cmd)
+		return badArgs(cmd, `give "velocity" or "stop", not both`)
 	case a.Velocity != nil:
 		if n := len(a.Velocity); n != 2 && n != 3 {
-			return fmt.Errorf(`%s: bad args: "velocity" is [vx, vy, vz] or [vx, vy] in m/s, got %d numbers`, cmd, n)
+			return badArgs(cmd, `"velocity" is [vx, vy, vz] or [vx, vy] in m/s, got %d numbers`, n)
 		}
 	case !a.Stop:
-		return fmt.Errorf(`%s: bad args: give "velocity" [vx, vy, vz] in m/s, or "stop": true`, cmd)
+		return badArgs(cmd, `give "velocity" [vx, vy, vz] in m/s, or "stop": true`)
 	}
 	return nil
 }
 
-func checkLinkSet(cmd string, a *LinkSetArgs) error {
+func checkLinkSet(cmd string, a *api.LinkSetArgs) error {
 	if err := checkLink(cmd, a.TX, a.RX); err != nil {
 		return err
 	}
 	switch {
 	case a.SNR == nil && a.Loss == nil:
-		return fmt.Errorf(`%s: bad args: give "snr" (dB), "loss" (a probability) or both`, cmd)
+		return badArgs(cmd, `give "snr" (dB), "loss" (a probability) or both`)
 	case a.Loss != nil && !(*a.Loss >= 0 && *a.Loss <= 1):
-		return fmt.Errorf(`%s: bad args: "loss" %v is not a probability (0 to 1)`, cmd, *a.Loss)
+		return badArgs(cmd, `"loss" %v is not a probability (0 to 1)`, *a.Loss)
 	}
 	return nil
 }
 
-// apply returns what link.set does to one direction of the link. Only the
-// first call can fail (on a name): the model never forgets a radio, so a
-// request is never left half done.
-func (a *LinkSetArgs) apply(m Model) func(tx, rx string) error {
+// setLink returns what link.set with arguments a does to one direction of
+// the link. Only the first call can fail (on a name): the model never
+// forgets a radio, so a request is never left half done.
+func setLink(m Model, a *api.LinkSetArgs) func(tx, rx string) error {
 	return func(tx, rx string) error {
 		if a.SNR != nil {
 			if err := m.SetLinkSNR(tx, rx, *a.SNR); err != nil {
@@ -163,11 +150,11 @@ func checkLink(cmd, tx, rx string) error {
 	case rx == "":
 		return missing(cmd, "rx")
 	case tx == rx:
-		return fmt.Errorf(`%s: bad args: "tx" and "rx" are both %q; a link joins two radios`, cmd, tx)
+		return badArgs(cmd, `"tx" and "rx" are both %q; a link joins two radios`, tx)
 	}
 	return nil
 }
 
 func missing(cmd, field string) error {
-	return fmt.Errorf("%s: bad args: missing %q", cmd, field)
+	return badArgs(cmd, "missing %q", field)
 }

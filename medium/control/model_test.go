@@ -12,6 +12,7 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
@@ -65,8 +66,8 @@ func TestModelCommandsNameMediumRadios(t *testing.T) {
 	require.NoError(t, c.Stop(ctx, "vw1"))
 	advance(5 * time.Second)
 
-	require.NoError(t, c.SetLink(ctx, LinkSetArgs{TX: "vw0", RX: "vw1", Both: true, SNR: f64(20)}))
-	require.NoError(t, c.SetLink(ctx, LinkSetArgs{TX: "vw0", RX: "vw1", Loss: f64(0.25)}))
+	require.NoError(t, c.SetLink(ctx, api.LinkSetArgs{TX: "vw0", RX: "vw1", Both: true, SNR: f64(20)}))
+	require.NoError(t, c.SetLink(ctx, api.LinkSetArgs{TX: "vw0", RX: "vw1", Loss: f64(0.25)}))
 	require.NoError(t, c.ClearLink(ctx, "vw_phy1", "vw_phy0", false))
 	sig, _ = mdl.Hear(peer(0), peer(1), 2412)
 	assert.Equal(t, int32(model.DefaultNoiseFloor+20), sig, "fixed SNR")
@@ -82,9 +83,9 @@ func TestModelCommandsNameMediumRadios(t *testing.T) {
 		assert.Equal(t, []string{"vw" + string(rune('0'+k)), "vw_phy" + string(rune('0'+k))}, rad.Aliases)
 		assert.Equal(t, want.x, rad.X, "radio %d", k)
 		assert.Equal(t, want.power, rad.TxPower, "radio %d", k)
-		assert.Equal(t, model.Mobility{}, rad.Mobility, "radio %d", k)
+		assert.Equal(t, api.Mobility{}, rad.Mobility, "radio %d", k)
 	}
-	assert.Equal(t, []model.Link{{From: "vw0", To: "vw1", SNR: f64(20), Loss: f64(0.25)}}, cfg.Links)
+	assert.Equal(t, []api.ModelLink{{From: "vw0", To: "vw1", SNR: f64(20), Loss: f64(0.25)}}, cfg.Links)
 	assert.Empty(t, r.m.Changes(), "model commands leave the medium alone")
 }
 
@@ -126,42 +127,44 @@ func TestModelCommandErrors(t *testing.T) {
 	c := dial(t, r.path)
 	ctx := ctx5(t)
 	require.NoError(t, c.Move(ctx, "vw0", 1, 2, 3))
-	require.NoError(t, c.SetLink(ctx, LinkSetArgs{TX: "vw0", RX: "vw1", SNR: f64(9)}))
+	require.NoError(t, c.SetLink(ctx, api.LinkSetArgs{TX: "vw0", RX: "vw1", SNR: f64(9)}))
 	before := snapJSON(t, mdl)
 	rc := dialRaw(t, r.path)
 
 	tests := []struct {
 		name, line, want string
+		code             api.Code
 	}{
-		{"move without radio", `{"v":1,"cmd":"radio.move","args":{"x":1}}`, `radio.move: bad args: missing "radio"`},
-		{"move beyond float64", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":1e999}}`, "radio.move: bad args"},
-		{"move as string", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":"1"}}`, "radio.move: bad args"},
-		{"move typo", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","X":1,"w":2}}`, `unknown field "w"`},
-		{"txpower unknown radio", `{"v":1,"cmd":"radio.txpower","args":{"radio":"vw9","dbm":3}}`, `radio.txpower: model: "vw9": no such radio`},
-		{"txpower without radio", `{"v":1,"cmd":"radio.txpower","args":{"dbm":3}}`, `missing "radio"`},
-		{"mobility unknown radio", `{"v":1,"cmd":"radio.mobility","args":{"radio":"wlan0","stop":true}}`, `"wlan0": no such radio`},
-		{"mobility nothing", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0"}}`, `give "velocity" [vx, vy, vz] in m/s, or "stop": true`},
-		{"mobility stop false", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":false}}`, `give "velocity"`},
-		{"mobility both", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":true,"velocity":[1,1,1]}}`, `not both`},
-		{"velocity too long", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1,1,1,1]}}`, `got 4 numbers`},
-		{"velocity too short", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1]}}`, `got 1 numbers`},
-		{"link.set nothing", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1"}}`, `link.set: bad args: give "snr" (dB), "loss" (a probability) or both`},
-		{"link.set loss above 1", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","loss":1.5}}`, `"loss" 1.5 is not a probability`},
-		{"link.set loss negative", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","snr":3,"loss":-0.1}}`, `"loss" -0.1 is not a probability`},
-		{"link.set to itself", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw1","snr":3}}`, `"tx" and "rx" are both "vw1"`},
-		{"link.set to itself by alias", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw_phy1","snr":3}}`, `to itself`},
-		{"link.set missing tx", `{"v":1,"cmd":"link.set","args":{"rx":"vw1","snr":3}}`, `missing "tx"`},
-		{"link.set unknown rx, both", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw5","both":true,"snr":3,"loss":0.5}}`, `"vw5": no such radio`},
-		{"link.clear unknown tx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw5","rx":"vw1"}}`, `link.clear: model: "vw5": no such radio`},
-		{"link.clear missing rx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0"}}`, `link.clear: bad args: missing "rx"`},
-		{"link.clear with snr", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw1","snr":3}}`, `unknown field "snr"`},
-		{"model.get with args", `{"v":1,"cmd":"model.get","args":{"radios":true}}`, `model.get: bad args`},
+		{"move without radio", `{"v":1,"cmd":"radio.move","args":{"x":1}}`, `radio.move: bad args: missing "radio"`, api.CodeBadArgs},
+		{"move beyond float64", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":1e999}}`, "radio.move: bad args", api.CodeBadArgs},
+		{"move as string", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","x":"1"}}`, "radio.move: bad args", api.CodeBadArgs},
+		{"move typo", `{"v":1,"cmd":"radio.move","args":{"radio":"vw0","X":1,"w":2}}`, `unknown field "w"`, api.CodeBadArgs},
+		{"txpower unknown radio", `{"v":1,"cmd":"radio.txpower","args":{"radio":"vw9","dbm":3}}`, `radio.txpower: model: "vw9": no such radio`, api.CodeUnknownRadio},
+		{"txpower without radio", `{"v":1,"cmd":"radio.txpower","args":{"dbm":3}}`, `missing "radio"`, api.CodeBadArgs},
+		{"mobility unknown radio", `{"v":1,"cmd":"radio.mobility","args":{"radio":"wlan0","stop":true}}`, `"wlan0": no such radio`, api.CodeUnknownRadio},
+		{"mobility nothing", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0"}}`, `give "velocity" [vx, vy, vz] in m/s, or "stop": true`, api.CodeBadArgs},
+		{"mobility stop false", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":false}}`, `give "velocity"`, api.CodeBadArgs},
+		{"mobility both", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","stop":true,"velocity":[1,1,1]}}`, `not both`, api.CodeBadArgs},
+		{"velocity too long", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1,1,1,1]}}`, `got 4 numbers`, api.CodeBadArgs},
+		{"velocity too short", `{"v":1,"cmd":"radio.mobility","args":{"radio":"vw0","velocity":[1]}}`, `got 1 numbers`, api.CodeBadArgs},
+		{"link.set nothing", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1"}}`, `link.set: bad args: give "snr" (dB), "loss" (a probability) or both`, api.CodeBadArgs},
+		{"link.set loss above 1", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","loss":1.5}}`, `"loss" 1.5 is not a probability`, api.CodeBadArgs},
+		{"link.set loss negative", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw1","snr":3,"loss":-0.1}}`, `"loss" -0.1 is not a probability`, api.CodeBadArgs},
+		{"link.set to itself", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw1","snr":3}}`, `"tx" and "rx" are both "vw1"`, api.CodeBadArgs},
+		{"link.set to itself by alias", `{"v":1,"cmd":"link.set","args":{"tx":"vw1","rx":"vw_phy1","snr":3}}`, `to itself`, api.CodeBadArgs},
+		{"link.set missing tx", `{"v":1,"cmd":"link.set","args":{"rx":"vw1","snr":3}}`, `missing "tx"`, api.CodeBadArgs},
+		{"link.set unknown rx, both", `{"v":1,"cmd":"link.set","args":{"tx":"vw0","rx":"vw5","both":true,"snr":3,"loss":0.5}}`, `"vw5": no such radio`, api.CodeUnknownRadio},
+		{"link.clear unknown tx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw5","rx":"vw1"}}`, `link.clear: model: "vw5": no such radio`, api.CodeUnknownRadio},
+		{"link.clear missing rx", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0"}}`, `link.clear: bad args: missing "rx"`, api.CodeBadArgs},
+		{"link.clear with snr", `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw1","snr":3}}`, `unknown field "snr"`, api.CodeBadArgs},
+		{"model.get with args", `{"v":1,"cmd":"model.get","args":{"radios":true}}`, `model.get: bad args`, api.CodeBadArgs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := rc.send(tt.line)
 			assert.False(t, resp.OK)
 			assert.Contains(t, resp.Error, tt.want)
+			assert.Equal(t, tt.code, resp.Code)
 		})
 	}
 	assert.Equal(t, before, snapJSON(t, mdl), "failed requests changed the model")
@@ -183,6 +186,7 @@ func TestModelCommandsWithoutModel(t *testing.T) {
 		resp := rc.send(line)
 		assert.False(t, resp.OK, line)
 		assert.Equal(t, "no link model is loaded: start hwsim-medium with -c FILE (see docs/models.md)", resp.Error, line)
+		assert.Equal(t, api.CodeNoModel, resp.Code, line)
 	}
 	// The medium's own link blocks need no model.
 	assert.True(t, rc.send(`{"v":1,"cmd":"link.block","args":{"tx":"vw0","rx":"vw1"}}`).OK)

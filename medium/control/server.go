@@ -20,18 +20,29 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Medium is what the control API needs of the medium; *medium.Medium has
 // it. Every method must be safe to call concurrently.
 type Medium interface {
+	// Status returns the medium-wide counters (status).
 	Status() medium.Status
+	// Radios returns every radio (radios).
 	Radios() []medium.RadioInfo
+	// Deny adds rules, all or none (deny.add).
 	Deny(rules ...medium.DenyRule) error
+	// SetDenylist replaces the denylist, or fails and changes nothing
+	// (deny.set).
 	SetDenylist(rules ...medium.DenyRule) error
+	// Allow removes rules (deny.remove).
 	Allow(rules ...medium.DenyRule)
+	// ClearDenylist empties the denylist (deny.clear).
 	ClearDenylist()
+	// Denylist returns the rules, sorted (every deny command's result).
 	Denylist() []medium.DenyRule
+	// Block blocks or unblocks frames from tx to rx (link.block,
+	// link.unblock).
 	Block(tx, rx string, blocked bool) error
 }
 
@@ -102,9 +113,10 @@ func removeStale(path string) error {
 type Server struct {
 	// Medium is the medium to control.
 	Medium Medium
-	// Model is the medium's link model, for the radio.*, link.set,
-	// link.clear and model.get commands; nil (no model loaded) makes
-	// them fail with a message that says how to load one.
+	// Model is the medium's link model, for the commands that need one
+	// (radio.*, link.set, link.clear and model.get); nil (no model
+	// loaded) makes them fail with no_model and a message that says how
+	// to load one.
 	Model Model
 	// Log receives the server's logs; nil discards them.
 	Log *slog.Logger
@@ -112,7 +124,7 @@ type Server struct {
 	// socket; nil allows root (uid 0) only.
 	AllowUID func(uid uint32) bool
 	// Idle is how long a connection may wait between requests; 0 means
-	// IdleTimeout.
+	// api.IdleTimeout.
 	Idle time.Duration
 }
 
@@ -148,7 +160,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		log.Info("control socket closed", "path", path)
 	}()
 
-	slots := make(chan struct{}, MaxConns)
+	slots := make(chan struct{}, api.MaxConns)
 	log.Info("control socket ready", "path", path)
 	var delay time.Duration
 	for {
@@ -182,8 +194,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			case slots <- struct{}{}:
 				defer func() { <-slots }()
 			default:
-				log.Warn("refused a control connection: too many connections", "max", MaxConns)
-				refuse(c, fmt.Sprintf("too many control connections (at most %d); try again later", MaxConns))
+				log.Warn("refused a control connection: too many connections", "max", api.MaxConns)
+				refuse(c, api.CodeBusy, fmt.Sprintf("too many control connections (at most %d); try again later", api.MaxConns))
 				return
 			}
 			s.serveConn(c, log)
@@ -215,13 +227,13 @@ func peerUID(c net.Conn) (uint32, error) {
 }
 
 // refuse answers the first request of a connection that will not be
-// served with msg. Reading the request first lets naive clients, which
-// write before they read, see the answer instead of a broken pipe.
-func refuse(c net.Conn, msg string) {
+// served with code and msg. Reading the request first lets naive clients,
+// which write before they read, see the answer instead of a broken pipe.
+func refuse(c net.Conn, code api.Code, msg string) {
 	c.SetReadDeadline(time.Now().Add(refuseTimeout))
-	readLine(bufio.NewReader(c), MaxRequestSize)
+	api.ReadLine(bufio.NewReader(c), api.MaxRequestSize)
 	c.SetWriteDeadline(time.Now().Add(writeTimeout))
-	c.Write(encodeResponse(errorResponse(msg)))
+	c.Write(encodeResponse(errorResponse(code, msg)))
 }
 
 // serveConn serves the requests of one connection in order.
@@ -229,7 +241,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	uid, err := peerUID(c)
 	if err != nil {
 		log.Warn("refused a control connection", "err", err)
-		refuse(c, "permission denied: cannot tell who is connecting: "+err.Error())
+		refuse(c, api.CodePermissionDenied, "permission denied: cannot tell who is connecting: "+err.Error())
 		return
 	}
 	allow := s.AllowUID
@@ -238,22 +250,22 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 	if !allow(uid) {
 		log.Warn("refused a control connection from a non-root user", "uid", uid)
-		refuse(c, errPermission)
+		refuse(c, api.CodePermissionDenied, errPermission)
 		return
 	}
 	log = log.With("uid", uid)
 	idle := s.Idle
 	if idle <= 0 {
-		idle = IdleTimeout
+		idle = api.IdleTimeout
 	}
 	r := bufio.NewReaderSize(c, 4096)
 	for {
 		c.SetReadDeadline(time.Now().Add(idle))
-		line, err := readLine(r, MaxRequestSize)
-		if errors.Is(err, errLineTooLong) {
-			log.Warn("control request too long", "max", MaxRequestSize)
+		line, err := api.ReadLine(r, api.MaxRequestSize)
+		if errors.Is(err, api.ErrLineTooLong) {
+			log.Warn("control request too long", "max", api.MaxRequestSize)
 			c.SetWriteDeadline(time.Now().Add(writeTimeout))
-			c.Write(encodeResponse(errorResponse(fmt.Sprintf("request too long: a request line holds at most %d bytes", MaxRequestSize))))
+			c.Write(encodeResponse(errorResponse(api.CodeBadRequest, fmt.Sprintf("request too long: a request line holds at most %d bytes", api.MaxRequestSize))))
 			return
 		}
 		if err != nil {
@@ -273,54 +285,39 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 }
 
-var errLineTooLong = errors.New("line too long")
-
-// readLine reads one newline-terminated line of at most max bytes,
-// newline included, and returns it without the newline.
-func readLine(r *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := r.ReadSlice('\n')
-		if len(line)+len(chunk) > max {
-			return nil, errLineTooLong
-		}
-		line = append(line, chunk...)
-		switch {
-		case err == nil:
-			return line[:len(line)-1], nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return nil, err
-		}
-	}
-}
-
 // handle carries out one request line and returns its response. The
 // medium is touched only by a request that decodes completely.
-func (s *Server) handle(line []byte, log *slog.Logger) Response {
-	cmd, args, err := decodeRequest(line)
+func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
+	c, args, err := decodeRequest(line)
 	if err != nil {
-		return errorResponse(err.Error())
+		return errorResponse(codeOf(err), err.Error())
 	}
-	result, err := s.exec(cmd, args)
+	cmd := c.name
+	var result any
+	if c.needsModel && s.Model == nil {
+		// The missing model is what to fix first, whatever the args.
+		err = errNoModel
+	} else {
+		result, err = c.run(s, cmd, args)
+	}
 	if err != nil {
-		log.Debug("control request failed", "cmd", cmd, "err", err)
-		return errorResponse(err.Error())
+		code := codeOf(err)
+		if code == api.CodeInternal {
+			log.Warn("control request failed", "cmd", cmd, "err", err)
+		} else {
+			log.Debug("control request failed", "cmd", cmd, "code", code, "err", err)
+		}
+		return errorResponse(code, err.Error())
 	}
 	raw, err := json.Marshal(result)
 	if err != nil {
-		return errorResponse(fmt.Sprintf("%s: encoding the result: %v", cmd, err))
+		log.Warn("encoding a control result failed", "cmd", cmd, "err", err)
+		return errorResponse(api.CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err))
 	}
-	if !readOnly(cmd) {
+	if !c.readOnly {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
-	return Response{V: ProtocolVersion, OK: true, Result: raw}
-}
-
-// readOnly says whether cmd only reads state.
-func readOnly(cmd string) bool {
-	return cmd == CmdStatus || cmd == CmdRadios || cmd == CmdDenyList || cmd == CmdModelGet
+	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}
 }
 
 // wireRequest tells a missing version from a wrong one.
@@ -332,28 +329,27 @@ type wireRequest struct {
 
 // decodeRequest checks a request line and returns its command and
 // arguments (still encoded).
-func decodeRequest(line []byte) (string, json.RawMessage, error) {
+func decodeRequest(line []byte) (command, json.RawMessage, error) {
 	if len(bytes.TrimSpace(line)) == 0 {
-		return "", nil, errors.New(`bad request: empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
+		return command{}, nil, badRequest(`empty line; send one JSON object per line, e.g. {"v":1,"cmd":"status"}`)
 	}
 	var req wireRequest
 	if err := strictUnmarshal(line, &req); err != nil {
-		return "", nil, fmt.Errorf("bad request: %w", err)
+		return command{}, nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	switch {
 	case req.V == nil:
-		return "", nil, fmt.Errorf(`bad request: missing protocol version "v" (this medium speaks %d)`, ProtocolVersion)
-	case *req.V != ProtocolVersion:
-		return "", nil, fmt.Errorf("unsupported protocol version %d (this medium speaks %d)", *req.V, ProtocolVersion)
+		return command{}, nil, badRequest(`missing protocol version "v" (this medium speaks %d)`, api.ProtocolVersion)
+	case *req.V != api.ProtocolVersion:
+		return command{}, nil, fmt.Errorf("%w %d (this medium speaks %d)", errUnsupportedVersion, *req.V, api.ProtocolVersion)
 	case req.Cmd == nil || *req.Cmd == "":
-		return "", nil, errors.New(`bad request: missing "cmd"`)
+		return command{}, nil, badRequest(`missing "cmd"`)
 	}
-	for _, c := range commands {
-		if c == *req.Cmd {
-			return c, req.Args, nil
-		}
+	c, ok := lookupCommand(*req.Cmd)
+	if !ok {
+		return command{}, nil, fmt.Errorf("%w %q (known: %s)", errUnknownCommand, *req.Cmd, strings.Join(commandNames(), ", "))
 	}
-	return "", nil, fmt.Errorf("unknown command %q (known: %s)", *req.Cmd, strings.Join(commands, ", "))
+	return c, req.Args, nil
 }
 
 // strictUnmarshal decodes exactly one JSON value into v, refusing fields v
@@ -377,115 +373,21 @@ func decodeArgs(cmd string, args json.RawMessage, v any) error {
 		args = []byte("{}")
 	}
 	if err := strictUnmarshal(args, v); err != nil {
-		return fmt.Errorf("%s: bad args: %w", cmd, err)
+		return fmt.Errorf("%s: %w: %w", cmd, errBadArgs, err)
 	}
 	return nil
 }
 
-// exec carries out a decoded command.
-func (s *Server) exec(cmd string, args json.RawMessage) (any, error) {
-	if isModelCmd(cmd) {
-		return s.execModel(cmd, args)
-	}
-	m := s.Medium
-	switch cmd {
-	case CmdStatus, CmdRadios, CmdDenyList, CmdDenyClear:
-		var none struct{}
-		if err := decodeArgs(cmd, args, &none); err != nil {
-			return nil, err
-		}
-	}
-	switch cmd {
-	case CmdStatus:
-		st := m.Status()
-		return Status{Version: Version, Protocol: ProtocolVersion, Uptime: st.Uptime.Seconds(), Radios: st.Radios, Stats: st.Stats}, nil
-	case CmdRadios:
-		radios := m.Radios()
-		if radios == nil {
-			radios = []medium.RadioInfo{}
-		}
-		return RadiosResult{Radios: radios}, nil
-	case CmdDenyList:
-		return s.denylist(), nil
-	case CmdDenyClear:
-		m.ClearDenylist()
-		return s.denylist(), nil
-	case CmdDenyAdd, CmdDenyRemove, CmdDenySet:
-		var a DenyArgs
-		if err := decodeArgs(cmd, args, &a); err != nil {
-			return nil, err
-		}
-		if a.Rules == nil && cmd == CmdDenySet {
-			return nil, fmt.Errorf(`%s: bad args: missing "rules" (give [] to empty the denylist)`, cmd)
-		}
-		if len(a.Rules) == 0 && cmd != CmdDenySet {
-			return nil, fmt.Errorf(`%s: bad args: "rules" needs at least one {"dst":..., "src":...} pair`, cmd)
-		}
-		for i, r := range a.Rules {
-			if r.Dst == "" {
-				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "dst"`, cmd, i)
-			}
-			if r.Src == "" {
-				return nil, fmt.Errorf(`%s: bad args: rules[%d]: missing "src"`, cmd, i)
-			}
-		}
-		switch cmd {
-		case CmdDenyAdd:
-			if err := m.Deny(a.Rules...); err != nil {
-				return nil, err // says "deny: ..." and names the radio
-			}
-		case CmdDenyRemove:
-			m.Allow(a.Rules...)
-		case CmdDenySet:
-			if err := s.Medium.SetDenylist(a.Rules...); err != nil {
-				return nil, err
-			}
-		}
-		return s.denylist(), nil
-	case CmdLinkBlock, CmdLinkUnblock:
-		var a LinkArgs
-		if err := decodeArgs(cmd, args, &a); err != nil {
-			return nil, err
-		}
-		switch {
-		case a.TX == "":
-			return nil, fmt.Errorf(`%s: bad args: missing "tx"`, cmd)
-		case a.RX == "":
-			return nil, fmt.Errorf(`%s: bad args: missing "rx"`, cmd)
-		}
-		blocked := cmd == CmdLinkBlock
-		if err := m.Block(a.TX, a.RX, blocked); err != nil {
-			return nil, err // says "block: ..." and names the radio
-		}
-		if a.Both {
-			// Both names resolved just above, so this fails only if a
-			// radio vanished meanwhile.
-			if err := m.Block(a.RX, a.TX, blocked); err != nil {
-				return nil, fmt.Errorf("reverse direction: %w", err)
-			}
-		}
-		return LinkResult{TX: a.TX, RX: a.RX, Both: a.Both, Blocked: blocked}, nil
-	}
-	return nil, fmt.Errorf("unknown command %q", cmd)
-}
-
-func (s *Server) denylist() DenylistResult {
-	rules := s.Medium.Denylist()
-	if rules == nil {
-		rules = []medium.DenyRule{}
-	}
-	return DenylistResult{Rules: rules}
-}
-
-func errorResponse(msg string) Response {
-	return Response{V: ProtocolVersion, OK: false, Error: msg}
+// errorResponse returns the response for a request that failed.
+func errorResponse(code api.Code, msg string) api.Response {
+	return api.Response{V: api.ProtocolVersion, OK: false, Error: msg, Code: code}
 }
 
 // encodeResponse returns resp as one line.
-func encodeResponse(resp Response) []byte {
+func encodeResponse(resp api.Response) []byte {
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b, _ = json.Marshal(errorResponse("encoding the response failed: " + err.Error()))
+		b, _ = json.Marshal(errorResponse(api.CodeInternal, "encoding the response failed: "+err.Error()))
 	}
 	return append(b, '\n')
 }

@@ -1,14 +1,21 @@
-// Package control is the medium's control API: a root-only unix socket that
-// speaks versioned, newline-delimited JSON. The daemon serves it with Listen
-// and Serve; tools such as vwifi-tool talk to it with Dial and the Client's
-// typed methods. docs/control-api.md describes the wire protocol.
-package control
+// Package api is hwsim-medium's control API as its clients see it: the
+// wire protocol's messages (Request, Response), the arguments and results
+// of its commands, the error codes, and Client, which speaks the protocol
+// over the medium's control socket (Dial). docs/control-api.md describes
+// the protocol.
+//
+// Package api imports nothing of the medium: not package medium, not its
+// link model, not netlink. A client such as vwifi-tool links only this
+// package. Package control, its parent, is the server: it imports the
+// medium and converts the medium's and the model's types into the types
+// defined here, which are the wire format.
+package api
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"time"
-
-	"github.com/hwsim-medium/hwsim-medium/medium"
 )
 
 // Version is the version of hwsim-medium that the status command reports.
@@ -54,17 +61,8 @@ const (
 	CmdRadioMobility = "radio.mobility" // args MobilityArgs; result MobilityArgs
 	CmdLinkSet       = "link.set"       // args LinkSetArgs; result LinkSetArgs
 	CmdLinkClear     = "link.clear"     // args LinkArgs; result LinkArgs
-	CmdModelGet      = "model.get"      // no args; result model.Config
+	CmdModelGet      = "model.get"      // no args; result ModelConfig
 )
-
-// commands lists every command, in the order error messages name them.
-var commands = []string{
-	CmdStatus, CmdRadios,
-	CmdDenyAdd, CmdDenyRemove, CmdDenySet, CmdDenyList, CmdDenyClear,
-	CmdLinkBlock, CmdLinkUnblock,
-	CmdRadioMove, CmdRadioTxPower, CmdRadioMobility,
-	CmdLinkSet, CmdLinkClear, CmdModelGet,
-}
 
 // Request is one request line.
 type Request struct {
@@ -85,9 +83,48 @@ type Response struct {
 	OK bool `json:"ok"`
 	// Result is the command's result when OK.
 	Result json.RawMessage `json:"result,omitempty"`
-	// Error says what went wrong when not OK.
+	// Error says what went wrong when not OK, for people to read.
 	Error string `json:"error,omitempty"`
+	// Code says what went wrong when not OK, for programs: one of the
+	// Code constants.
+	Code Code `json:"code,omitempty"`
 }
+
+// Code is the machine-readable reason of an error response. A client
+// decides on it, never on the wording of the error message. A client
+// must treat a code it does not know like CodeInternal: a newer medium
+// may add codes.
+type Code string
+
+// The error codes.
+const (
+	// CodeBadRequest: the line is not a request: empty, not a JSON
+	// object, an unknown field, text after the object, no "v" or no
+	// "cmd", or longer than MaxRequestSize.
+	CodeBadRequest Code = "bad_request"
+	// CodeUnsupportedVersion: the request's "v" is not ProtocolVersion.
+	CodeUnsupportedVersion Code = "unsupported_version"
+	// CodeUnknownCommand: the medium has no such command (it may be
+	// older than the client).
+	CodeUnknownCommand Code = "unknown_command"
+	// CodeBadArgs: the command's arguments are wrong: not decodable, an
+	// unknown or missing field, a value out of range, or values the link
+	// model refuses (a link from a radio to itself).
+	CodeBadArgs Code = "bad_args"
+	// CodeUnknownRadio: a radio name (or address) belongs to no radio.
+	CodeUnknownRadio Code = "unknown_radio"
+	// CodeNoModel: a link-model command, and the medium runs without a
+	// link model.
+	CodeNoModel Code = "no_model"
+	// CodePermissionDenied: the peer may not use the socket (not root);
+	// the connection is closed.
+	CodePermissionDenied Code = "permission_denied"
+	// CodeBusy: the medium serves MaxConns connections already; the
+	// connection is closed. Try again later.
+	CodeBusy Code = "busy"
+	// CodeInternal: the medium failed to carry out a valid request.
+	CodeInternal Code = "internal"
+)
 
 // Status is the result of the status command.
 type Status struct {
@@ -100,7 +137,7 @@ type Status struct {
 	// Radios counts the radios the medium knows.
 	Radios int `json:"radios"`
 	// Stats are the medium-wide frame counters.
-	Stats medium.Stats `json:"stats"`
+	Stats Stats `json:"stats"`
 }
 
 // UptimeDuration returns Uptime as a time.Duration.
@@ -111,20 +148,20 @@ func (s Status) UptimeDuration() time.Duration {
 // RadiosResult is the result of the radios command.
 type RadiosResult struct {
 	// Radios are the known radios, ordered by ID.
-	Radios []medium.RadioInfo `json:"radios"`
+	Radios []RadioInfo `json:"radios"`
 }
 
 // DenyArgs are the arguments of deny.add, deny.remove and deny.set.
 type DenyArgs struct {
 	// Rules are the {dst, src} pairs: dst does not receive frames that
 	// src originated. deny.add and deny.remove need at least one.
-	Rules []medium.DenyRule `json:"rules"`
+	Rules []DenyRule `json:"rules"`
 }
 
 // DenylistResult is the whole denylist after a deny command.
 type DenylistResult struct {
 	// Rules are the rules, sorted by dst then src.
-	Rules []medium.DenyRule `json:"rules"`
+	Rules []DenyRule `json:"rules"`
 }
 
 // LinkArgs are the arguments of link.block and link.unblock.
@@ -138,6 +175,7 @@ type LinkArgs struct {
 
 // LinkResult echoes a link command once carried out.
 type LinkResult struct {
+	// TX, RX and Both are the command's arguments.
 	TX   string `json:"tx"`
 	RX   string `json:"rx"`
 	Both bool   `json:"both"`
@@ -158,6 +196,7 @@ type MoveArgs struct {
 
 // TxPowerArgs are the arguments of radio.txpower, which the result echoes.
 type TxPowerArgs struct {
+	// Radio is the radio whose power changes.
 	Radio string `json:"radio"`
 	// DBm is the transmit power in dBm.
 	DBm float64 `json:"dbm"`
@@ -166,6 +205,7 @@ type TxPowerArgs struct {
 // MobilityArgs are the arguments of radio.mobility, which the result
 // echoes: exactly one of Velocity and Stop.
 type MobilityArgs struct {
+	// Radio is the radio whose motion changes.
 	Radio string `json:"radio"`
 	// Velocity is the constant velocity [vx, vy, vz] in m/s ([vx, vy]
 	// means vz = 0); the radio moves from where it is now.
@@ -186,4 +226,30 @@ type LinkSetArgs struct {
 	SNR *float64 `json:"snr,omitempty"`
 	// Loss fixes the probability in [0, 1] that one try is lost.
 	Loss *float64 `json:"loss,omitempty"`
+}
+
+// ErrLineTooLong is what ReadLine returns for a line over its limit.
+var ErrLineTooLong = errors.New("line too long")
+
+// ReadLine reads one newline-terminated line of at most max bytes,
+// newline included, and returns it without the newline: the framing of
+// requests and responses. A longer line is ErrLineTooLong; a line the
+// stream ends in the middle of is the reader's error (io.EOF...).
+func ReadLine(r *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			return nil, ErrLineTooLong
+		}
+		line = append(line, chunk...)
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return nil, err
+		}
+	}
 }

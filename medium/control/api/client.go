@@ -1,4 +1,4 @@
-package control
+package api
 
 import (
 	"bufio"
@@ -11,9 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/hwsim-medium/hwsim-medium/medium"
-	"github.com/hwsim-medium/hwsim-medium/medium/model"
 )
 
 // ErrNotRunning says that no medium listens on the control socket: the
@@ -25,7 +22,11 @@ var ErrNotRunning = errors.New("no medium is running")
 type ServerError struct {
 	// Cmd is the command that failed.
 	Cmd string
-	// Message is the medium's explanation.
+	// Code says why, for programs: one of the Code constants, or one
+	// this client does not know (from a newer medium), or empty (from a
+	// medium older than the codes).
+	Code Code
+	// Message is the medium's explanation, for people.
 	Message string
 }
 
@@ -106,7 +107,7 @@ func (c *Client) Do(ctx context.Context, cmd string, args, result any) error {
 		if msg == "" {
 			msg = "request failed (no reason given)"
 		}
-		return &ServerError{Cmd: cmd, Message: msg}
+		return &ServerError{Cmd: cmd, Code: resp.Code, Message: msg}
 	}
 	if result != nil {
 		if err := json.Unmarshal(resp.Result, result); err != nil {
@@ -136,12 +137,12 @@ func (c *Client) roundTrip(ctx context.Context, line []byte) (Response, error) {
 	_, werr := c.conn.Write(line)
 	// Even if the write failed, the medium may have answered before it
 	// closed (it refuses some peers that way): read that answer.
-	raw, rerr := readLine(c.r, MaxResponseSize)
+	raw, rerr := ReadLine(c.r, MaxResponseSize)
 	if rerr != nil {
 		if werr != nil {
 			return Response{}, fmt.Errorf("send request: %w", werr)
 		}
-		if errors.Is(rerr, errLineTooLong) {
+		if errors.Is(rerr, ErrLineTooLong) {
 			return Response{}, fmt.Errorf("response longer than %d bytes", MaxResponseSize)
 		}
 		return Response{}, fmt.Errorf("read response: %w", rerr)
@@ -165,7 +166,7 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 }
 
 // Radios returns every radio the medium knows, ordered by ID.
-func (c *Client) Radios(ctx context.Context) ([]medium.RadioInfo, error) {
+func (c *Client) Radios(ctx context.Context) ([]RadioInfo, error) {
 	var res RadiosResult
 	err := c.Do(ctx, CmdRadios, nil, &res)
 	return res.Radios, err
@@ -173,27 +174,27 @@ func (c *Client) Radios(ctx context.Context) ([]medium.RadioInfo, error) {
 
 // DenyAdd adds rules to the denylist, all or none, and returns the whole
 // denylist.
-func (c *Client) DenyAdd(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) DenyAdd(ctx context.Context, rules ...DenyRule) ([]DenyRule, error) {
 	return c.denyCmd(ctx, CmdDenyAdd, rules)
 }
 
 // DenyRemove removes rules from the denylist (rules not in it are
 // ignored) and returns the whole denylist.
-func (c *Client) DenyRemove(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) DenyRemove(ctx context.Context, rules ...DenyRule) ([]DenyRule, error) {
 	return c.denyCmd(ctx, CmdDenyRemove, rules)
 }
 
 // DenySet replaces the whole denylist with rules, as vwifi-tool -d does;
 // on error the denylist is unchanged. It returns the new denylist.
-func (c *Client) DenySet(ctx context.Context, rules ...medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) DenySet(ctx context.Context, rules ...DenyRule) ([]DenyRule, error) {
 	if rules == nil {
-		rules = []medium.DenyRule{}
+		rules = []DenyRule{}
 	}
 	return c.denyCmd(ctx, CmdDenySet, rules)
 }
 
 // DenyList returns the denylist.
-func (c *Client) DenyList(ctx context.Context) ([]medium.DenyRule, error) {
+func (c *Client) DenyList(ctx context.Context) ([]DenyRule, error) {
 	var res DenylistResult
 	err := c.Do(ctx, CmdDenyList, nil, &res)
 	return res.Rules, err
@@ -204,7 +205,7 @@ func (c *Client) DenyClear(ctx context.Context) error {
 	return c.Do(ctx, CmdDenyClear, nil, nil)
 }
 
-func (c *Client) denyCmd(ctx context.Context, cmd string, rules []medium.DenyRule) ([]medium.DenyRule, error) {
+func (c *Client) denyCmd(ctx context.Context, cmd string, rules []DenyRule) ([]DenyRule, error) {
 	var res DenylistResult
 	err := c.Do(ctx, cmd, DenyArgs{Rules: rules}, &res)
 	return res.Rules, err
@@ -257,8 +258,19 @@ func (c *Client) ClearLink(ctx context.Context, tx, rx string, both bool) error 
 
 // Model returns the link model as it is now: every radio at its current
 // position, and every link override.
-func (c *Client) Model(ctx context.Context) (model.Config, error) {
-	var cfg model.Config
+func (c *Client) Model(ctx context.Context) (ModelConfig, error) {
+	var cfg ModelConfig
 	err := c.Do(ctx, CmdModelGet, nil, &cfg)
 	return cfg, err
+}
+
+// ErrorCode returns the code of the medium's answer in err's chain (see
+// ServerError), or "" if err is not an answer of the medium: it did not
+// run, could not be reached, or answered without a code.
+func ErrorCode(err error) Code {
+	var se *ServerError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return ""
 }
