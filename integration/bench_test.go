@@ -33,7 +33,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // airConfig is one way of carrying the frames, measured in turn with the
@@ -455,7 +455,7 @@ func (p *mediumProc) sample(t testing.TB) procSample {
 	s.drops = netlinkDrops(p.pid)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := control.Dial(ctx, p.socket)
+	c, err := api.Dial(ctx, p.socket)
 	if err != nil {
 		t.Fatalf("medium control socket: %v", err)
 	}

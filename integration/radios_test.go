@@ -15,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	mediumpkg "github.com/hwsim-medium/hwsim-medium/medium"
-	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 // Radio is one virtual wireless device, in the initial network namespace
@@ -236,11 +235,11 @@ func lookMedium() (string, error) {
 }
 
 // radios asks the running medium for its per-radio counters.
-func (m *mediumRun) radios(t testing.TB) []mediumpkg.RadioInfo {
+func (m *mediumRun) radios(t testing.TB) []api.RadioInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := control.Dial(ctx, m.socket)
+	c, err := api.Dial(ctx, m.socket)
 	if err != nil {
 		t.Fatalf("connect to the medium's control socket: %v", err)
 	}
@@ -258,7 +257,7 @@ func (m *mediumRun) radios(t testing.TB) []mediumpkg.RadioInfo {
 func (m *mediumRun) assertCarried(t *testing.T, ap string, stations ...string) {
 	t.Helper()
 	radios := m.radios(t)
-	byIface := map[string]mediumpkg.RadioInfo{}
+	byIface := map[string]api.RadioInfo{}
 	for _, r := range radios {
 		byIface[r.Iface] = r
 	}
