@@ -68,3 +68,6 @@ func (e *KeyError) Error() string {
 
 // Unwrap returns the sentinel, for errors.Is.
 func (e *KeyError) Unwrap() error { return e.Err }
+
+// isUnsupported reports whether err wraps ErrUnsupported.
+func isUnsupported(err error) bool { return errors.Is(err, ErrUnsupported) }
