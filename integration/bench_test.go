@@ -87,6 +87,7 @@ var (
 	scaleRadios   = flag.String("scale.radios", "50,200,500", "BenchmarkScale: comma-separated radio counts")
 	scaleAPs      = flag.Int("scale.aps", 4, "BenchmarkScale: how many of the radios are hostapd APs")
 	benchCompare  = flag.String("air.compare", "", "BenchmarkAir: path (in the VM) of another hwsim-medium build, measured as configuration \"medium-compare\" after \"medium\" (e.g. the last commit's, to measure a change in one boot)")
+	benchOnly     = flag.String("air.only", "", "BenchmarkAir: comma-separated configurations to measure (default: all; kernel-direct, the reference, is always measured)")
 	benchProfile  = flag.Bool("bench.cpuprofile", true, "profile hwsim-medium (--cpuprofile) in the last air round and in every scale run, and send the profiles to the host (BENCH-FILE lines)")
 )
 
@@ -156,7 +157,7 @@ func BenchmarkAir(b *testing.B) {
 	runs := map[string][]airRun{}
 	start := time.Now()
 	profiles := map[string]string{} // configuration -> profile path in the VM
-	configs := withCompare(airConfigs, *benchCompare)
+	configs := only(withCompare(airConfigs, *benchCompare), *benchOnly)
 	for round := 1; round <= *benchRounds; round++ {
 		b.Run(fmt.Sprintf("round%d", round), func(b *testing.B) {
 			refRate := 0.0
@@ -205,6 +206,25 @@ func withCompare(configs []airConfig, bin string) []airConfig {
 		out = append(out, c)
 		if m, ok := c.Provider.(medium); ok && c.Name == "medium" {
 			out = append(out, airConfig{"medium-compare", mediumBinary{medium: m, bin: bin}})
+		}
+	}
+	return out
+}
+
+// only keeps the configurations named in list (comma-separated) and the
+// reference, the first; list "" keeps all.
+func only(configs []airConfig, list string) []airConfig {
+	if list == "" {
+		return configs
+	}
+	keep := map[string]bool{}
+	for _, n := range strings.Split(list, ",") {
+		keep[strings.TrimSpace(n)] = true
+	}
+	out := configs[:1:1]
+	for _, c := range configs[1:] {
+		if keep[c.Name] {
+			out = append(out, c)
 		}
 	}
 	return out

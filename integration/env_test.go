@@ -376,16 +376,22 @@ type Station struct {
 
 // StartStation runs wpa_supplicant on the actor for a WPA2-PSK network.
 func (a *Actor) StartStation(ssid, passphrase string) *Station {
-	t := a.tb.t
-	t.Helper()
-	ctrl := filepath.Join(a.tb.dir, "wpa-"+a.Iface)
-	conf := fmt.Sprintf(`ctrl_interface=%s
-network={
+	a.tb.t.Helper()
+	return a.startSupplicant(fmt.Sprintf(`network={
 	ssid="%s"
 	psk="%s"
 	key_mgmt=WPA-PSK
 }
-`, ctrl, ssid, passphrase)
+`, ssid, passphrase))
+}
+
+// startSupplicant runs wpa_supplicant on the actor with network blocks
+// networks and a control socket of its own.
+func (a *Actor) startSupplicant(networks string) *Station {
+	t := a.tb.t
+	t.Helper()
+	ctrl := filepath.Join(a.tb.dir, "wpa-"+a.Iface)
+	conf := fmt.Sprintf("ctrl_interface=%s\n%s", ctrl, networks)
 	path := filepath.Join(a.tb.dir, "wpa_supplicant-"+a.Iface+".conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,222 @@
+//go:build integration
+
+package integration
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The medium acks a unicast frame only when the addressee's kernel takes
+// it, as the kernel's own delivery does: these tests hold both providers to
+// the same expectations.
+
+// hostapdCLI runs hostapd_cli against the AP's control socket.
+func (a *Actor) hostapdCLI(t testing.TB, args ...string) string {
+	t.Helper()
+	out := a.NS.MustExec(t, append([]string{"hostapd_cli", "-p", "/var/run/hostapd", "-i", a.Iface}, args...)...)
+	if strings.Contains(out, "FAIL") || strings.Contains(out, "UNKNOWN COMMAND") {
+		t.Fatalf("hostapd_cli %s: %s", strings.Join(args, " "), out)
+	}
+	return out
+}
+
+// txFailedRE reads mac80211's count of frames to a station that were never
+// acknowledged (realism_test.go has tx retries).
+var txFailedRE = regexp.MustCompile(`(?m)^\s*tx failed:\s*(\d+)`)
+
+// stationCounter reads a counter of station sta from the AP's station
+// dump (-1 when the station is not listed).
+func stationCounter(a *Actor, sta string, re *regexp.Regexp) (int, string) {
+	out, _ := a.NS.Exec("iw", "dev", a.Iface, "station", "get", sta)
+	m := re.FindStringSubmatch(out)
+	if m == nil {
+		return -1, out
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n, out
+}
+
+// pollNotAcked polls sta from the AP and waits until the AP's mac80211 has
+// the poll's TX status (its "tx failed" count for sta grows: the QoS null
+// frame was not acknowledged), then checks hostapd reported no
+// AP-STA-POLL-OK for it, and that the failure was reported as the kernel's
+// own delivery reports it: one try, no retries.
+func pollNotAcked(t *testing.T, ap *Actor, hostapd *Daemon, sta *Actor, why string) {
+	t.Helper()
+	okBefore := strings.Count(hostapd.Log(), "AP-STA-POLL-OK "+sta.MAC)
+	failed, dump := stationCounter(ap, sta.MAC, txFailedRE)
+	if failed < 0 {
+		t.Fatalf("%s: the AP no longer lists %s, so it cannot poll it:\n%s", why, sta.MAC, dump)
+	}
+	retries, _ := stationCounter(ap, sta.MAC, txRetriesRE)
+	ap.hostapdCLI(t, "poll_sta", sta.MAC)
+	waitFor(t, connectTimeout, why+": the poll's TX status (tx failed grows)", func() (bool, string) {
+		n, out := stationCounter(ap, sta.MAC, txFailedRE)
+		return n > failed, out
+	})
+	if n, out := stationCounter(ap, sta.MAC, txRetriesRE); n != retries {
+		t.Errorf("%s: tx retries went from %d to %d; the kernel's own delivery reports a failed frame as one try:\n%s", why, retries, n, out)
+	}
+	if n := strings.Count(hostapd.Log(), "AP-STA-POLL-OK "+sta.MAC); n != okBefore {
+		t.Errorf("%s: the poll of %s was acknowledged (AP-STA-POLL-OK):\n%s", why, sta.MAC, tail(hostapd.Log(), 30))
+	}
+}
+
+// TestPollStation: hostapd's poll of a connected station is acknowledged;
+// once the station has disconnected (its radio is idle) or its interface is
+// down, the poll is not, and the AP counts a failed transmission. The AP
+// keeps the station's entry throughout (ext_mgmt_frame_handling swallows
+// the station's deauthentication), as hostap's own hwsim tests do.
+func TestPollStation(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, p Provider) {
+		tb := NewTestbed(t, p, 2)
+		ap := tb.Place(0, "10.0.0.1/24")
+		sta := tb.Place(1, "10.0.0.2/24")
+		hostapd := ap.StartAP(SeedAP)
+		s := sta.StartStation(SeedAP.SSID, SeedAP.Passphrase)
+		s.WaitCompleted(t)
+
+		ap.hostapdCLI(t, "poll_sta", sta.MAC)
+		waitFor(t, connectTimeout, "AP-STA-POLL-OK for the connected station", func() (bool, string) {
+			return strings.Contains(hostapd.Log(), "AP-STA-POLL-OK "+sta.MAC), tail(hostapd.Log(), 10)
+		})
+
+		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "1")
+		sta.NS.MustExec(t, "wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "disconnect")
+		waitFor(t, connectTimeout, sta.Iface+" disconnected", func() (bool, string) {
+			st := s.State()
+			return st == "DISCONNECTED", st
+		})
+		// The station's deauthentication reached hostapd as MGMT-RX and
+		// was not acted on: the AP still lists the station.
+		waitFor(t, connectTimeout, "the deauthentication swallowed by hostapd", func() (bool, string) {
+			return strings.Contains(hostapd.Log(), "MGMT-RX"), tail(hostapd.Log(), 10)
+		})
+		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "0")
+		pollNotAcked(t, ap, hostapd, sta, "station disconnected (radio idle)")
+
+		sta.NS.MustExec(t, "ip", "link", "set", sta.Iface, "down")
+		pollNotAcked(t, ap, hostapd, sta, "station interface down")
+	})
+}
+
+var (
+	meshStart     = regexp.MustCompile(`^(\d+\.\d+): .*MESH-GROUP-STARTED`)
+	meshConnected = regexp.MustCompile(`^(\d+\.\d+): .*MESH-PEER-CONNECTED`)
+)
+
+// logTime returns the wpa_supplicant -t timestamp (seconds) of the first
+// line that matches re.
+func logTime(log string, re *regexp.Regexp) (float64, bool) {
+	for _, l := range strings.Split(log, "\n") {
+		if m := re.FindStringSubmatch(l); m != nil {
+			v, err := strconv.ParseFloat(m[1], 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
+}
+
+// StartMeshSAE runs wpa_supplicant on the actor as an SAE-secured 802.11s
+// mesh point.
+func (a *Actor) StartMeshSAE(ssid, passphrase string, freq int) *Station {
+	t := a.tb.t
+	t.Helper()
+	a.NS.MustExec(t, "iw", "dev", a.Iface, "set", "type", "mp")
+	return a.startSupplicant(fmt.Sprintf(`network={
+	ssid="%s"
+	mode=5
+	frequency=%d
+	key_mgmt=SAE
+	psk="%s"
+}
+`, ssid, freq, passphrase))
+}
+
+// meshPeering records, per provider, how long SAE mesh peering took.
+var meshPeering sync.Map // provider name -> time.Duration
+
+// TestMeshSAEPeering: two wpa_supplicant mesh points with SAE peer, and
+// the medium takes no longer than the kernel's own delivery: a frame the
+// medium acked but the peer never took would cost one SAE retransmission
+// period (1 s) every time.
+func TestMeshSAEPeering(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, p Provider) {
+		tb := NewTestbed(t, p, 2)
+		var nodes [2]*Actor
+		var sups [2]*Station
+		for i := range nodes {
+			nodes[i] = tb.Place(i, fmt.Sprintf("10.0.2.%d/24", i+1))
+		}
+		for i, n := range nodes {
+			sups[i] = n.StartMeshSAE("saemesh", "12345678", 2412)
+		}
+		waitFor(t, connectTimeout, "MESH-PEER-CONNECTED on both nodes", func() (bool, string) {
+			return strings.Contains(sups[0].Log(), "MESH-PEER-CONNECTED") && strings.Contains(sups[1].Log(), "MESH-PEER-CONNECTED"),
+				keyEvents(sups[0].Log()) + keyEvents(sups[1].Log())
+		})
+		// From the later group start to the later peer connection: the
+		// time SAE and AMPE took once both nodes were on the air.
+		var started, connected float64
+		for _, s := range sups {
+			st, ok1 := logTime(s.Log(), meshStart)
+			co, ok2 := logTime(s.Log(), meshConnected)
+			if !ok1 || !ok2 {
+				t.Fatalf("no timestamps for MESH-GROUP-STARTED/MESH-PEER-CONNECTED:\n%s", tail(s.Log(), 40))
+			}
+			started, connected = max(started, st), max(connected, co)
+		}
+		took := time.Duration((connected - started) * float64(time.Second))
+		t.Logf("%s: SAE mesh peering took %v after both groups started", p.Name(), took.Round(time.Millisecond))
+		meshPeering.Store(p.Name(), took)
+		nodes[0].Ping(t, "10.0.2.2", 3)
+	})
+	kd, ok1 := meshPeering.Load(kernelDirect{}.Name())
+	md, ok2 := meshPeering.Load(medium{}.Name())
+	if !ok1 || !ok2 || t.Failed() {
+		return
+	}
+	// One SAE retransmission period is 1 s; under emulation the two runs
+	// differ by a few hundred milliseconds at most.
+	if d := md.(time.Duration) - kd.(time.Duration); d >= 900*time.Millisecond {
+		t.Errorf("SAE mesh peering took %v longer through the medium than with the kernel's own delivery (%v against %v): a lost first frame",
+			d.Round(time.Millisecond), md, kd)
+	}
+}
+
+// TestInactiveStationIsDropped: hostapd polls a station that has been
+// inactive for ap_max_inactivity and drops it when the poll is not acked.
+// A station whose radio went idle without the AP hearing it leave is
+// dropped, with either provider.
+func TestInactiveStationIsDropped(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, p Provider) {
+		tb := NewTestbed(t, p, 2)
+		ap := tb.Place(0, "10.0.0.1/24")
+		sta := tb.Place(1, "10.0.0.2/24")
+		cfg := SeedAP
+		cfg.Extra = "ap_max_inactivity=5"
+		hostapd := ap.StartAP(cfg)
+		s := sta.StartStation(SeedAP.SSID, SeedAP.Passphrase)
+		s.WaitCompleted(t)
+		sta.Ping(t, ap.IP, 1)
+
+		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "1")
+		sta.NS.MustExec(t, "wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "disconnect")
+		waitFor(t, connectTimeout, "the deauthentication swallowed by hostapd", func() (bool, string) {
+			return strings.Contains(hostapd.Log(), "MGMT-RX"), tail(hostapd.Log(), 10)
+		})
+		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "0")
+		waitFor(t, connectTimeout, "AP-STA-DISCONNECTED after the unanswered inactivity poll", func() (bool, string) {
+			return strings.Contains(hostapd.Log(), "AP-STA-DISCONNECTED "+sta.MAC), tail(hostapd.Log(), 10)
+		})
+		if n, out := stationCounter(ap, sta.MAC, txFailedRE); n >= 0 {
+			t.Errorf("the AP still lists %s:\n%s", sta.MAC, out)
+		}
+	})
+}
