@@ -47,7 +47,7 @@ type Model interface {
 // as hardware would, and reports the tries used.
 type LossModel interface {
 	Model
-	PER(tx, rx *Peer, freq uint32, signal int32, rate hwsim.TxRate, n int) float64
+	PER(tx, rx *Peer, freq uint32, signal int32, rate mac.TxRate, n int) float64
 }
 
 // FixedSignal is the default model: every radio hears every other at one

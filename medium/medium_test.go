@@ -459,8 +459,8 @@ func TestLossModelWalksTheRetryChain(t *testing.T) {
 	unicast := frame(fcAuth, 0, vw(1), vw(0), vw(1))
 	// minstrel_ht's chain with ieee80211n=1: MCS 15 (2 streams, 40 MHz,
 	// short GI, 300 Mbit/s), MCS 7 (65 Mbit/s), then 1 Mbit/s.
-	ht := hwsim.TxRcMCS | hwsim.TxRc40MHz | hwsim.TxRcShortGI
-	mcsChain := [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: hwsim.TxRcMCS}, {Idx: 0, Count: 3}, {Idx: -1}}
+	ht := mac.TxRcMCS | mac.TxRc40MHz | mac.TxRcShortGI
+	mcsChain := [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: mac.TxRcMCS}, {Idx: 0, Count: 3}, {Idx: -1}}
 	for _, tc := range []struct {
 		name string
 		// rates is the frame's chain; the zero value means chain.
@@ -480,7 +480,7 @@ func TestLossModelWalksTheRetryChain(t *testing.T) {
 		},
 		{
 			name: "MCS chain: falls back to legacy 1 Mbit/s", rates: mcsChain, lose: map[int8]bool{15: true, 7: true}, want: []mac.Addr{vw(1), vw(2)}, wantRate: 0, wantAck: true,
-			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: hwsim.TxRcMCS}, {Idx: 0, Count: 1}, {Idx: -1}},
+			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: mac.TxRcMCS}, {Idx: 0, Count: 1}, {Idx: -1}},
 		},
 		{
 			name: "first try gets through", lose: nil, want: []mac.Addr{vw(1), vw(2)}, wantRate: 3, wantAck: true,
