@@ -22,6 +22,14 @@ var ErrNoFamily = errors.New("generic netlink family " + FamilyName +
 // returns an error wrapping ErrNameInUse.
 var ErrNameInUse = errors.New("wiphy name already in use or not valid")
 
+// ErrNeedsLinux is what opening a socket to the kernel (Dial,
+// SubscribeRadioEvents, DialNL80211, OpenFrameSocket) returns, wrapped, on
+// systems other than Linux: mac80211_hwsim and generic netlink exist only
+// there. The rest of the package (frame types, codecs, parsers, a Client
+// over a given connection) builds everywhere, so the medium and its models
+// can be developed and tested on any system.
+var ErrNeedsLinux = errors.New("mac80211_hwsim needs Linux")
+
 // Client talks to the MAC80211_HWSIM family on a generic-netlink socket of
 // its own: it creates, lists and deletes radios. It does not carry frames;
 // the medium registers and exchanges frames on a separate FrameSocket.
@@ -40,7 +48,7 @@ type Client struct {
 // namespace and resolves the MAC80211_HWSIM family on it. If the module is
 // not loaded the error wraps ErrNoFamily.
 func Dial(ctx context.Context) (*Client, error) {
-	conn, err := genetlink.Dial(nil)
+	conn, err := dialGenetlink()
 	if err != nil {
 		return nil, fmt.Errorf("dial generic netlink: %w", err)
 	}

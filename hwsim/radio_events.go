@@ -80,7 +80,7 @@ type RadioEvents struct {
 // MAC80211_HWSIM "config" multicast group on it and delivers events until ctx
 // is done or Close is called.
 func SubscribeRadioEvents(ctx context.Context) (*RadioEvents, error) {
-	conn, err := genetlink.Dial(nil)
+	conn, err := dialGenetlink()
 	if err != nil {
 		return nil, fmt.Errorf("subscribe to radio events: dial generic netlink: %w", err)
 	}
