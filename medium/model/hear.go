@@ -76,8 +76,8 @@ func (m *Model) learnLocked(p *medium.Peer) int32 {
 	return idx
 }
 
-// Learn makes a radio known by its names before it transmits, so live
-// changes can name it. The medium need not call it: the per-frame path
+// Learn implements medium.Learner: it makes a radio known by its names
+// before it transmits, so live changes can name it. The medium need not call it: the per-frame path
 // learns every radio it meets.
 func (m *Model) Learn(p medium.Peer) {
 	m.mu.Lock()
