@@ -299,14 +299,16 @@ func TestRemoveRadio(t *testing.T) {
 	assert.Equal(t, 2, r.m.Status().Radios)
 }
 
-// deafModel hears nothing between one pair and reports a per-link signal.
+// deafModel hears nothing between one pair and reports a per-link signal,
+// none of them DefaultSignal, so a signal that did not come from the model
+// shows.
 type deafModel struct{ deaf [2]RadioID }
 
 func (d deafModel) Hear(tx, rx *Peer, _ uint32) (int32, bool) {
 	if [2]RadioID{tx.ID, rx.ID} == d.deaf {
 		return 0, false
 	}
-	return -40 - 10*int32(rx.ID), true
+	return -60 - 10*int32(rx.ID), true
 }
 
 func TestModelDecidesSignalAndReach(t *testing.T) {
@@ -314,8 +316,8 @@ func TestModelDecidesSignalAndReach(t *testing.T) {
 	b := r.step(t, frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), 1))
 	require.Len(t, b.Deliveries, 1)
 	assert.Equal(t, vw(1), b.Deliveries[0].Receiver)
-	assert.Equal(t, int32(-50), b.Deliveries[0].Signal)
-	assert.Equal(t, int32(-50), b.Statuses[0].Signal, "ack signal is the receiver's")
+	assert.Equal(t, int32(-70), b.Deliveries[0].Signal, "the model's signal at vw1")
+	assert.Equal(t, int32(-70), b.Statuses[0].Signal, "ack signal is the receiver's")
 
 	info := r.m.Radios()
 	require.Len(t, info[0].Links, 2)

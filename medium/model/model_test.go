@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -473,23 +474,32 @@ func TestConcurrentChanges(t *testing.T) {
 	m := mustLoad(t, "testdata/full.yaml", c)
 	p := peers(4)
 	stop := make(chan struct{})
+	errc := make(chan error, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		// Changes first, then the check for stop: at least one round of
+		// changes runs, whatever the scheduler does.
 		for i := 0; ; i++ {
+			err := errors.Join(
+				m.Move("vw1", float64(i%100), 0, 0),
+				m.SetTxPower("vw0", float64(i%20)),
+				m.SetLinkSNR("vw0", "vw2", float64(i%30)),
+				m.SetLinkLoss("vw2", "vw0", 0.5),
+				m.ClearLink("vw0", "vw2"),
+			)
+			if err != nil {
+				errc <- fmt.Errorf("round %d: %w", i, err)
+				return
+			}
+			_ = m.Snapshot()
+			c.Advance(time.Millisecond)
 			select {
 			case <-stop:
 				return
 			default:
 			}
-			_ = m.Move("vw1", float64(i%100), 0, 0)
-			_ = m.SetTxPower("vw0", float64(i%20))
-			_ = m.SetLinkSNR("vw0", "vw2", float64(i%30))
-			_ = m.SetLinkLoss("vw2", "vw0", 0.5)
-			_ = m.ClearLink("vw0", "vw2")
-			_ = m.Snapshot()
-			c.Advance(time.Millisecond)
 		}
 	}()
 	for i := 0; i < 20000; i++ {
@@ -504,6 +514,11 @@ func TestConcurrentChanges(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	select {
+	case err := <-errc:
+		t.Fatal(err)
+	default:
+	}
 }
 
 func TestHearPERNoAllocs(t *testing.T) {
