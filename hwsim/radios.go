@@ -268,14 +268,14 @@ func (c *Client) Radio(ctx context.Context, id uint32) (RadioInfo, error) {
 	if err != nil {
 		return RadioInfo{}, fmt.Errorf("get radio %d: %w", id, kernelErr(err))
 	}
-	for _, m := range msgs {
-		ri, err := parseRadioInfo(m.Data)
-		if err != nil {
-			return RadioInfo{}, fmt.Errorf("get radio %d: %w", id, err)
-		}
-		return ri, nil
+	if len(msgs) == 0 {
+		return RadioInfo{}, fmt.Errorf("get radio %d: empty reply", id)
 	}
-	return RadioInfo{}, fmt.Errorf("get radio %d: empty reply", id)
+	ri, err := parseRadioInfo(msgs[0].Data)
+	if err != nil {
+		return RadioInfo{}, fmt.Errorf("get radio %d: %w", id, err)
+	}
+	return ri, nil
 }
 
 // Radios lists the radios of this network namespace (GET_RADIO dump),
