@@ -157,10 +157,10 @@ func rateFlags(entries ...TxRate) []byte {
 }
 
 func TestDecodeMessageRateFlags(t *testing.T) {
-	ht := TxRcMCS | TxRc40MHz | TxRcShortGI
-	vht := TxRcVHTMCS | TxRc80MHz
+	ht := mac.TxRcMCS | mac.TxRc40MHz | mac.TxRcShortGI
+	vht := mac.TxRcVHTMCS | mac.TxRc80MHz
 	txInfo := []byte{15, 2, 0x17, 2, 7, 3, 0xff, 0}
-	full := rateFlags(TxRate{Idx: 15, Flags: ht}, TxRate{Idx: 0x17, Flags: vht}, TxRate{Idx: 7, Flags: TxRcMCS}, TxRate{Idx: -1})
+	full := rateFlags(TxRate{Idx: 15, Flags: ht}, TxRate{Idx: 0x17, Flags: vht}, TxRate{Idx: 7, Flags: mac.TxRcMCS}, TxRate{Idx: -1})
 	for _, tc := range []struct {
 		name  string
 		attrs func(ae *netlink.AttributeEncoder)
@@ -172,7 +172,7 @@ func TestDecodeMessageRateFlags(t *testing.T) {
 				ae.Bytes(AttrTxInfo, txInfo)
 				ae.Bytes(AttrTxInfoFlags, full)
 			},
-			want: [MaxTxRates]TxRate{{15, 2, ht}, {0x17, 2, vht}, {7, 3, TxRcMCS}, {Idx: -1}},
+			want: [MaxTxRates]TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 0x17, Count: 2, Flags: vht}, {Idx: 7, Count: 3, Flags: mac.TxRcMCS}, {Idx: -1}},
 		},
 		{
 			name: "flags before the chain",
@@ -180,7 +180,7 @@ func TestDecodeMessageRateFlags(t *testing.T) {
 				ae.Bytes(AttrTxInfoFlags, full)
 				ae.Bytes(AttrTxInfo, txInfo)
 			},
-			want: [MaxTxRates]TxRate{{15, 2, ht}, {0x17, 2, vht}, {7, 3, TxRcMCS}, {Idx: -1}},
+			want: [MaxTxRates]TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 0x17, Count: 2, Flags: vht}, {Idx: 7, Count: 3, Flags: mac.TxRcMCS}, {Idx: -1}},
 		},
 		{
 			name: "short attribute leaves the rest legacy",
@@ -188,7 +188,7 @@ func TestDecodeMessageRateFlags(t *testing.T) {
 				ae.Bytes(AttrTxInfo, txInfo)
 				ae.Bytes(AttrTxInfoFlags, full[:5])
 			},
-			want: [MaxTxRates]TxRate{{15, 2, ht}, {Idx: 0x17, Count: 2}, {Idx: 7, Count: 3}, {Idx: -1}},
+			want: [MaxTxRates]TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 0x17, Count: 2}, {Idx: 7, Count: 3}, {Idx: -1}},
 		},
 		{
 			name:  "missing attribute",
@@ -209,28 +209,6 @@ func TestDecodeMessageRateFlags(t *testing.T) {
 			assert.Equal(t, tc.want, d.Event.Frame.Rates)
 		})
 	}
-}
-
-// The kernel's names for the flag bits (enum mac80211_rate_control_flags in
-// include/net/mac80211.h), as numbers, so a renumbering here shows.
-func TestRateFlagValues(t *testing.T) {
-	for _, tc := range []struct {
-		got, want uint16
-	}{
-		{TxRcUseRTSCTS, 0x001}, {TxRcUseCTSProtect, 0x002}, {TxRcUseShortPreamble, 0x004},
-		{TxRcMCS, 0x008}, {TxRcGreenField, 0x010}, {TxRc40MHz, 0x020}, {TxRcDupData, 0x040},
-		{TxRcShortGI, 0x080}, {TxRcVHTMCS, 0x100}, {TxRc80MHz, 0x200}, {TxRc160MHz, 0x400},
-	} {
-		assert.Equal(t, tc.want, tc.got)
-	}
-	// mac reads the same bits: HT MCS 15, 40 MHz, short GI is 300 Mbit/s.
-	r, ok := mac.TxRateInfo(5180, 15, TxRcMCS|TxRc40MHz|TxRcShortGI)
-	require.True(t, ok)
-	assert.Equal(t, 300000, r.Kbps)
-	// VHT MCS 9, 1 stream, 80 MHz, short GI is 433.3 Mbit/s.
-	r, ok = mac.TxRateInfo(5180, 0x09, TxRcVHTMCS|TxRc80MHz|TxRcShortGI)
-	require.True(t, ok)
-	assert.Equal(t, 433333, r.Kbps)
 }
 
 func TestDecodeMessageMACEvents(t *testing.T) {
@@ -315,7 +293,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
 		ae.Bytes(AttrFrame, []byte{0x88, 0x02, 0, 0})
 		ae.Bytes(AttrTxInfo, []byte{15, 2, 7, 2, 0, 3, 0xff, 0})
-		ae.Bytes(AttrTxInfoFlags, rateFlags(TxRate{Idx: 15, Flags: TxRcMCS | TxRcShortGI}, TxRate{Idx: 7, Flags: TxRcMCS}, TxRate{Idx: 0}, TxRate{Idx: -1}))
+		ae.Bytes(AttrTxInfoFlags, rateFlags(TxRate{Idx: 15, Flags: mac.TxRcMCS | mac.TxRcShortGI}, TxRate{Idx: 7, Flags: mac.TxRcMCS}, TxRate{Idx: 0}, TxRate{Idx: -1}))
 	}))
 	f.Add(kernelFrame(f, CmdFrame, func(ae *netlink.AttributeEncoder) {
 		ae.Bytes(AttrAddrTransmitter, make([]byte, 6))
@@ -361,7 +339,7 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		ae.Bytes(AttrFrame, make([]byte, 1500))
 		ae.Uint32(AttrFlags, TxCtlReqTxStatus)
 		ae.Bytes(AttrTxInfo, []byte{15, 2, 7, 2, 0, 3, 0xff, 0})
-		ae.Bytes(AttrTxInfoFlags, rateFlags(TxRate{Idx: 15, Flags: TxRcMCS}, TxRate{Idx: 7, Flags: TxRcMCS}, TxRate{Idx: 0}, TxRate{Idx: -1}))
+		ae.Bytes(AttrTxInfoFlags, rateFlags(TxRate{Idx: 15, Flags: mac.TxRcMCS}, TxRate{Idx: 7, Flags: mac.TxRcMCS}, TxRate{Idx: 0}, TxRate{Idx: -1}))
 		ae.Uint64(AttrCookie, 1)
 		ae.Uint32(AttrFreq, 5180)
 	})

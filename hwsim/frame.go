@@ -6,17 +6,10 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
-// TxRate is one entry of a frame's retry chain (struct hwsim_tx_rate): the
-// rate index mac80211 chose and how many times to try it, with the entry's
-// TxRc* flags from HWSIM_ATTR_TX_INFO_FLAGS (struct hwsim_tx_rate_flag),
-// which say whether Idx is a legacy rate index or an HT/VHT MCS. Idx -1
-// ends the chain.
-type TxRate struct {
-	Idx   int8
-	Count uint8
-	// Flags holds TxRc* bits; 0 when the kernel sent none.
-	Flags uint16
-}
+// TxRate is one entry of a frame's retry chain (struct hwsim_tx_rate),
+// defined in package mac with the TxRc* flag bits so that rate tables,
+// airtime and link models need not import this package.
+type TxRate = mac.TxRate
 
 // Frame is one frame a radio transmitted, as the kernel handed it to the
 // medium.

@@ -55,7 +55,7 @@ type NL80211 struct {
 // DialNL80211 opens a generic-netlink socket in the calling thread's network
 // namespace and resolves the nl80211 family on it.
 func DialNL80211(ctx context.Context) (*NL80211, error) {
-	conn, err := genetlink.Dial(nil)
+	conn, err := dialGenetlink()
 	if err != nil {
 		return nil, fmt.Errorf("dial generic netlink: %w", err)
 	}

@@ -4,8 +4,8 @@ import "time"
 
 // HT and VHT rates (IEEE Std 802.11-2020 clause 19, HT PHY, and clause 21,
 // VHT PHY) as mac80211 puts them in a frame's retry chain: the TX_INFO
-// index is an MCS when the entry's IEEE80211_TX_RC_* flags (carried in
-// HWSIM_ATTR_TX_INFO_FLAGS) say so.
+// index is an MCS when the entry's IEEE80211_TX_RC_* flags (TxRc*, carried
+// in HWSIM_ATTR_TX_INFO_FLAGS) say so.
 //
 //   - HT (IEEE80211_TX_RC_MCS): index = MCS 0..31; N_SS = MCS/8 + 1, and
 //     MCS mod 8 selects the modulation and code rate (19.5, "Parameters
@@ -21,21 +21,6 @@ import "time"
 //	N_DBPS = N_SD · N_BPSCS · R · N_SS
 //	N_SD   = 52, 108, 234, 468 data subcarriers at 20, 40, 80, 160 MHz
 //	rate   = N_DBPS / T_SYM, T_SYM = 4 µs (800 ns GI) or 3.6 µs (400 ns GI)
-
-// Rate-control flags of a chain entry: enum mac80211_rate_control_flags
-// (IEEE80211_TX_RC_*, include/net/mac80211.h), which mac80211_hwsim copies
-// bit for bit into HWSIM_ATTR_TX_INFO_FLAGS. Package hwsim exports them as
-// TxRc*; they are repeated here because hwsim imports this package.
-const (
-	rcShortPreamble uint16 = 1 << 2
-	rcMCS           uint16 = 1 << 3
-	rcGreenField    uint16 = 1 << 4
-	rc40MHz         uint16 = 1 << 5
-	rcShortGI       uint16 = 1 << 7
-	rcVHTMCS        uint16 = 1 << 8
-	rc80MHz         uint16 = 1 << 9
-	rc160MHz        uint16 = 1 << 10
-)
 
 // Format is the PPDU format a chain entry is sent in.
 type Format uint8
@@ -129,9 +114,9 @@ func TxRateInfo(freq uint32, idx int8, flags uint16) (PHYRate, bool) {
 // in place rather than copy the struct around.
 func (r *PHYRate) set(freq uint32, idx int8, flags uint16) bool {
 	switch {
-	case flags&rcVHTMCS != 0:
+	case flags&TxRcVHTMCS != 0:
 		return r.setVHT(idx, flags)
-	case flags&rcMCS != 0:
+	case flags&TxRcMCS != 0:
 		return r.setHT(idx, flags)
 	}
 	return r.setLegacy(freq, idx, flags)
@@ -146,7 +131,7 @@ func (r *PHYRate) setLegacy(freq uint32, idx int8, flags uint16) bool {
 	*r = PHYRate{
 		Format: FormatLegacy, MCS: int(idx), Kbps: l.Kbps, Mod: l.Mod,
 		CodeNum: l.CodeNum, CodeDen: l.CodeDen, NSS: 1, WidthMHz: 20, DBPS: l.DBPS,
-		ShortPreamble: flags&rcShortPreamble != 0 && l.Mod.DSSS() && l.Mod != ModDBPSK,
+		ShortPreamble: flags&TxRcUseShortPreamble != 0 && l.Mod.DSSS() && l.Mod != ModDBPSK,
 	}
 	return true
 }
@@ -156,7 +141,7 @@ func (r *PHYRate) setHT(idx int8, flags uint16) bool {
 		return false
 	}
 	width := 20
-	if flags&rc40MHz != 0 {
+	if flags&TxRc40MHz != 0 {
 		width = 40
 	}
 	return r.setMCS(FormatHT, int(idx)%8, int(idx)/8+1, width, flags)
@@ -169,11 +154,11 @@ func (r *PHYRate) setVHT(idx int8, flags uint16) bool {
 	}
 	width := 20
 	switch {
-	case flags&rc160MHz != 0:
+	case flags&TxRc160MHz != 0:
 		width = 160
-	case flags&rc80MHz != 0:
+	case flags&TxRc80MHz != 0:
 		width = 80
-	case flags&rc40MHz != 0:
+	case flags&TxRc40MHz != 0:
 		width = 40
 	}
 	return r.setMCS(FormatVHT, mcs, nss, width, flags)
@@ -188,8 +173,8 @@ func (r *PHYRate) setMCS(format Format, mcs, nss, width int, flags uint16) bool 
 	*r = PHYRate{
 		Format: format, MCS: mcs, Mod: m.mod, CodeNum: m.num, CodeDen: m.den,
 		NSS: nss, WidthMHz: width, DBPS: cbps * m.num / m.den,
-		ShortGI:    flags&rcShortGI != 0,
-		GreenField: format == FormatHT && flags&rcGreenField != 0,
+		ShortGI:    flags&TxRcShortGI != 0,
+		GreenField: format == FormatHT && flags&TxRcGreenField != 0,
 	}
 	r.Kbps = r.DBPS * 250 // N_DBPS bits per 4 µs
 	if r.ShortGI {
@@ -330,7 +315,7 @@ func ltfs(nss int) int {
 func RxLegacyIndex(freq uint32, idx int8, flags uint16) int8 {
 	// Small enough to inline into the per-receiver path: every band's
 	// table holds at least the eight OFDM rates.
-	if flags&(rcMCS|rcVHTMCS) == 0 && idx >= 0 && idx < ofdmRates {
+	if flags&(TxRcMCS|TxRcVHTMCS) == 0 && idx >= 0 && idx < ofdmRates {
 		return idx
 	}
 	return rxLegacyIndex(freq, idx, flags)
@@ -338,7 +323,7 @@ func RxLegacyIndex(freq uint32, idx int8, flags uint16) int8 {
 
 func rxLegacyIndex(freq uint32, idx int8, flags uint16) int8 {
 	t := Rates(freq)
-	if flags&(rcMCS|rcVHTMCS) == 0 {
+	if flags&(TxRcMCS|TxRcVHTMCS) == 0 {
 		return min(max(idx, 0), int8(len(t)-1))
 	}
 	// The OFDM rates close each band's table, slowest first.

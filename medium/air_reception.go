@@ -188,22 +188,15 @@ func (a *air) finishLocked(ar *airRadio) {
 
 // cca and noiseFloor come from the model when it has them.
 func (a *air) cca() float64 {
-	if r, ok := a.m.model.(radioLevels); ok {
+	if r, ok := a.m.model.(RadioLevels); ok {
 		return r.CCAThreshold()
 	}
 	return defaultCCA
 }
 
 func (a *air) noiseFloor() float64 {
-	if r, ok := a.m.model.(radioLevels); ok {
+	if r, ok := a.m.model.(RadioLevels); ok {
 		return r.NoiseFloor()
 	}
 	return defaultNoiseFloor
-}
-
-// radioLevels is implemented by models that know the receivers' CCA
-// threshold and noise floor, in dBm (medium/model does).
-type radioLevels interface {
-	CCAThreshold() float64
-	NoiseFloor() float64
 }

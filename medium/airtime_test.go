@@ -98,6 +98,20 @@ func (t *fakeTimer) fireLocked() {
 	}
 }
 
+// Config.Clock is the medium's one clock: it also times the uptime. Now,
+// kept for older callers, times it when there is no Clock.
+func TestClockTimesUptime(t *testing.T) {
+	clk := newFakeClock()
+	m := New(Config{Clock: clk})
+	clk.set(clk.Now().Add(90 * time.Second))
+	assert.Equal(t, 90*time.Second, m.Status().Uptime)
+
+	now := time.Unix(1000, 0)
+	m = New(Config{Now: func() time.Time { return now }})
+	now = now.Add(time.Minute)
+	assert.Equal(t, time.Minute, m.Status().Uptime)
+}
+
 // timedConn records what the simulation sends, with the simulated time.
 type timedConn struct {
 	clock      *fakeClock
@@ -220,9 +234,9 @@ func TestAirtimeOneFrameTakesDIFSBackoffAirtimeAndAck(t *testing.T) {
 		{"2.4 GHz 1 Mbit/s (DSSS)", 2412, 0, 0, false, 10 + 40, 20, 10 + 304},
 		{"2.4 GHz 6 Mbit/s broadcast", 2412, 4, 0, true, 10 + 18, 9, 0},
 		// HT MCS 7 (65 Mbit/s) is acked at 24 Mbit/s non-HT OFDM.
-		{"2.4 GHz HT MCS 7", 2412, 7, hwsim.TxRcMCS, false, 10 + 18, 9, 10 + 34},
+		{"2.4 GHz HT MCS 7", 2412, 7, mac.TxRcMCS, false, 10 + 18, 9, 10 + 34},
 		// HT MCS 0 (6.5 Mbit/s) is acked at 6 Mbit/s: 20 + 4·⌈134/24⌉ µs.
-		{"5 GHz HT MCS 0", 5180, 0, hwsim.TxRcMCS, false, 16 + 18, 9, 16 + 44},
+		{"5 GHz HT MCS 0", 5180, 0, mac.TxRcMCS, false, 16 + 18, 9, 16 + 44},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

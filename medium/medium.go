@@ -47,7 +47,31 @@ type Model interface {
 // as hardware would, and reports the tries used.
 type LossModel interface {
 	Model
-	PER(tx, rx *Peer, freq uint32, signal int32, rate hwsim.TxRate, n int) float64
+	PER(tx, rx *Peer, freq uint32, signal int32, rate mac.TxRate, n int) float64
+}
+
+// The medium finds a model's optional capabilities below by type assertion,
+// so a model that misspells a method silently gets the default behaviour.
+// Implementations should assert them at compile time, as medium/model does:
+//
+//	var _ medium.RadioLevels = (*Model)(nil)
+
+// Learner is a Model that learns radios by their names before they
+// transmit: the medium calls Learn when a radio is added, so that a live
+// change naming a radio (vwifi-tool move vw1 ...) finds it even if it has
+// not sent anything yet. Learn may be called with the medium's lock held.
+type Learner interface {
+	Learn(p Peer)
+}
+
+// RadioLevels is a Model that knows the receivers' clear channel assessment
+// threshold and noise floor, in dBm. The airtime mode's carrier sense
+// compares signals with CCAThreshold and its SINR adds interference to
+// NoiseFloor; without it they are -82 dBm (the OFDM receiver's minimum
+// sensitivity) and -91 dBm (thermal noise of a 20 MHz channel).
+type RadioLevels interface {
+	CCAThreshold() float64
+	NoiseFloor() float64
 }
 
 // FixedSignal is the default model: every radio hears every other at one
@@ -63,8 +87,6 @@ type Config struct {
 	Model Model
 	// Logger receives the medium's logs; nil discards them.
 	Logger *slog.Logger
-	// Now is the clock, for uptime; nil means time.Now.
-	Now func() time.Time
 	// Rand drives the loss model's draws; nil seeds one from the time.
 	Rand *rand.Rand
 	// RadioName names a radio that transmits before anyone announced it
@@ -74,8 +96,13 @@ type Config struct {
 	// (the zero value) at once, TimingAirtime after their airtime on a
 	// simulated channel.
 	Timing Timing
-	// Clock drives the airtime mode's timers; nil means the system clock.
+	// Clock is the medium's one clock: it times the uptime and drives the
+	// airtime mode's timers. nil means the system clock.
 	Clock Clock
+	// Now, when Clock is nil, times the uptime in place of the system
+	// clock. It predates Clock and stays only until its last users (the
+	// control API's tests) set Clock instead; new code sets Clock.
+	Now func() time.Time
 }
 
 // Medium routes frames between radios. Run drives it; the other methods are
@@ -86,7 +113,7 @@ type Medium struct {
 	loss   LossModel // model, when it also loses frames
 	rand   *rand.Rand
 	log    *slog.Logger
-	now    func() time.Time
+	now    func() time.Time // clock.Now, for the uptime
 	nameOf func(mac.Addr) string
 	timing Timing
 	clock  Clock
@@ -112,7 +139,6 @@ func New(cfg Config) *Medium {
 	m := &Medium{
 		model:  cfg.Model,
 		log:    cfg.Logger,
-		now:    cfg.Now,
 		nameOf: cfg.RadioName,
 		byHW:   map[mac.Addr]*radio{},
 		byAddr: map[mac.Addr]*radio{},
@@ -129,13 +155,14 @@ func New(cfg Config) *Medium {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
-	if m.now == nil {
-		m.now = time.Now
-	}
-	m.start = m.now()
 	m.timing, m.clock = cfg.Timing, cfg.Clock
 	if m.clock == nil {
 		m.clock = realClock{}
+		if cfg.Now != nil {
+			m.clock = nowClock{now: cfg.Now}
+		}
 	}
+	m.now = m.clock.Now
+	m.start = m.now()
 	return m
 }

@@ -389,14 +389,16 @@ func TestRemoveRadio(t *testing.T) {
 	assert.Equal(t, 2, r.m.Status().Radios)
 }
 
-// deafModel hears nothing between one pair and reports a per-link signal.
+// deafModel hears nothing between one pair and reports a per-link signal,
+// none of them DefaultSignal, so a signal that did not come from the model
+// shows.
 type deafModel struct{ deaf [2]RadioID }
 
 func (d deafModel) Hear(tx, rx *Peer, _ uint32) (int32, bool) {
 	if [2]RadioID{tx.ID, rx.ID} == d.deaf {
 		return 0, false
 	}
-	return -40 - 10*int32(rx.ID), true
+	return -60 - 10*int32(rx.ID), true
 }
 
 func TestModelDecidesSignalAndReach(t *testing.T) {
@@ -404,8 +406,8 @@ func TestModelDecidesSignalAndReach(t *testing.T) {
 	b := r.step(t, frameEvent(vw(0), frame(fcAuth, 0, vw(1), vw(0), vw(1)), 1))
 	require.Len(t, b.Deliveries, 1)
 	assert.Equal(t, vw(1), b.Deliveries[0].Receiver)
-	assert.Equal(t, int32(-50), b.Deliveries[0].Signal)
-	assert.Equal(t, int32(-50), b.Statuses[0].Signal, "ack signal is the receiver's")
+	assert.Equal(t, int32(-70), b.Deliveries[0].Signal, "the model's signal at vw1")
+	assert.Equal(t, int32(-70), b.Statuses[0].Signal, "ack signal is the receiver's")
 
 	info := r.m.Radios()
 	require.Len(t, info[0].Links, 2)
@@ -557,8 +559,8 @@ func TestLossModelWalksTheRetryChain(t *testing.T) {
 	unicast := frame(fcAuth, 0, vw(1), vw(0), vw(1))
 	// minstrel_ht's chain with ieee80211n=1: MCS 15 (2 streams, 40 MHz,
 	// short GI, 300 Mbit/s), MCS 7 (65 Mbit/s), then 1 Mbit/s.
-	ht := hwsim.TxRcMCS | hwsim.TxRc40MHz | hwsim.TxRcShortGI
-	mcsChain := [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: hwsim.TxRcMCS}, {Idx: 0, Count: 3}, {Idx: -1}}
+	ht := mac.TxRcMCS | mac.TxRc40MHz | mac.TxRcShortGI
+	mcsChain := [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: mac.TxRcMCS}, {Idx: 0, Count: 3}, {Idx: -1}}
 	for _, tc := range []struct {
 		name string
 		// rates is the frame's chain; the zero value means chain.
@@ -578,7 +580,7 @@ func TestLossModelWalksTheRetryChain(t *testing.T) {
 		},
 		{
 			name: "MCS chain: falls back to legacy 1 Mbit/s", rates: mcsChain, lose: map[int8]bool{15: true, 7: true}, want: []mac.Addr{vw(1), vw(2)}, wantRate: 0, wantAck: true,
-			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: hwsim.TxRcMCS}, {Idx: 0, Count: 1}, {Idx: -1}},
+			wantRates: [hwsim.MaxTxRates]hwsim.TxRate{{Idx: 15, Count: 2, Flags: ht}, {Idx: 7, Count: 2, Flags: mac.TxRcMCS}, {Idx: 0, Count: 1}, {Idx: -1}},
 		},
 		{
 			name: "first try gets through", lose: nil, want: []mac.Addr{vw(1), vw(2)}, wantRate: 3, wantAck: true,

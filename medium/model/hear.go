@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/hwsim"
+	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 )
 
@@ -76,8 +76,8 @@ func (m *Model) learnLocked(p *medium.Peer) int32 {
 	return idx
 }
 
-// Learn makes a radio known by its names before it transmits, so live
-// changes can name it. The medium need not call it: the per-frame path
+// Learn implements medium.Learner: it makes a radio known by its names
+// before it transmits, so live changes can name it. The medium need not call it: the per-frame path
 // learns every radio it meets.
 func (m *Model) Learn(p medium.Peer) {
 	m.mu.Lock()
@@ -119,7 +119,7 @@ func clampSignal(sig float64) int32 {
 // the model's default loss if set, else the error rate of the chain
 // entry's modulation and coding (legacy, HT or VHT) at SNR = signal −
 // noise floor for n bytes.
-func (m *Model) PER(tx, rx *medium.Peer, freq uint32, signal int32, rate hwsim.TxRate, n int) float64 {
+func (m *Model) PER(tx, rx *medium.Peer, freq uint32, signal int32, rate mac.TxRate, n int) float64 {
 	s := m.state.Load()
 	i, s := m.resolve(s, tx)
 	j, s := m.resolve(s, rx)

@@ -54,7 +54,14 @@ type Model struct {
 	}
 }
 
-var _ medium.LossModel = (*Model)(nil)
+// The medium finds Learn, CCAThreshold and NoiseFloor by type assertion
+// and quietly falls back to its defaults without them: these make a
+// renamed method a compile error instead.
+var (
+	_ medium.LossModel   = (*Model)(nil)
+	_ medium.Learner     = (*Model)(nil)
+	_ medium.RadioLevels = (*Model)(nil)
+)
 
 // New returns a Model for cfg.
 func New(cfg Config) (*Model, error) {

@@ -2,13 +2,13 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 )
@@ -88,13 +88,13 @@ func TestMesh4EndsDoNotHear(t *testing.T) {
 			}
 			// A neighbour link at 25 dB carries 54 Mbit/s frames; the
 			// two-hop link at 3 dB does not, but 1 Mbit/s gets through.
-			if per := m.PER(p[0], p[1], 2412, -66, hwsim.TxRate{Idx: 11}, 1500); per > 0.01 {
+			if per := m.PER(p[0], p[1], 2412, -66, mac.TxRate{Idx: 11}, 1500); per > 0.01 {
 				t.Errorf("25 dB 54M PER %g", per)
 			}
-			if per := m.PER(p[0], p[2], 2412, -88, hwsim.TxRate{Idx: 11}, 1500); per < 0.99 {
+			if per := m.PER(p[0], p[2], 2412, -88, mac.TxRate{Idx: 11}, 1500); per < 0.99 {
 				t.Errorf("3 dB 54M PER %g", per)
 			}
-			if per := m.PER(p[0], p[2], 2412, -88, hwsim.TxRate{}, 1500); per > 0.01 {
+			if per := m.PER(p[0], p[2], 2412, -88, mac.TxRate{}, 1500); per > 0.01 {
 				t.Errorf("3 dB 1M PER %g", per)
 			}
 		})
@@ -118,7 +118,7 @@ func TestWmediumdAddressMatching(t *testing.T) {
 		if sig != -61 || !heard {
 			t.Errorf("%d -> %d: %d %v, want -61 (default SNR 30)", tt.i, tt.j, sig, heard)
 		}
-		if got := m.PER(p[tt.i], p[tt.j], 5180, sig, hwsim.TxRate{}, 100); got != tt.want {
+		if got := m.PER(p[tt.i], p[tt.j], 5180, sig, mac.TxRate{}, 100); got != tt.want {
 			t.Errorf("%d -> %d: PER %g, want %g", tt.i, tt.j, got, tt.want)
 		}
 	}
@@ -126,7 +126,7 @@ func TestWmediumdAddressMatching(t *testing.T) {
 	if err := m.SetLinkLoss("phy0", "phy1", 0.125); err != nil {
 		t.Fatal(err)
 	}
-	if got := m.PER(p[0], p[1], 5180, -61, hwsim.TxRate{}, 100); got != 0.125 {
+	if got := m.PER(p[0], p[1], 5180, -61, mac.TxRate{}, 100); got != 0.125 {
 		t.Errorf("after SetLinkLoss: %g", got)
 	}
 	snap := m.Snapshot()
@@ -176,7 +176,7 @@ func TestFreeSpaceSignal(t *testing.T) {
 		t.Errorf("vw0 -> vw3: %d %v", sig, heard)
 	}
 	// PER follows the SNR: −78 dBm is 13 dB SNR.
-	if got, want := m.PER(p[0], p[2], 2412, -78, hwsim.TxRate{Idx: 11}, 1000), PERForSNR(2412, 11, 1000, 13); got != want {
+	if got, want := m.PER(p[0], p[2], 2412, -78, mac.TxRate{Idx: 11}, 1000), PERForSNR(2412, 11, 1000, 13); got != want {
 		t.Errorf("PER %g, want %g", got, want)
 	}
 
@@ -184,7 +184,7 @@ func TestFreeSpaceSignal(t *testing.T) {
 	if _, heard := m.Hear(p[1], p[2], 2412); heard {
 		t.Error("blocked link heard")
 	}
-	if m.PER(p[1], p[2], 2412, -50, hwsim.TxRate{}, 10) != 1 {
+	if m.PER(p[1], p[2], 2412, -50, mac.TxRate{}, 10) != 1 {
 		t.Error("blocked link PER")
 	}
 	if _, heard := m.Hear(p[2], p[1], 2412); !heard {
@@ -365,16 +365,16 @@ func TestDefaultLossAndOverridePrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := peers(3)
-	if got := m.PER(p[0], p[1], 2412, -61, hwsim.TxRate{}, 100); got != 0.1 {
+	if got := m.PER(p[0], p[1], 2412, -61, mac.TxRate{}, 100); got != 0.1 {
 		t.Errorf("link loss %g", got)
 	}
-	if got := m.PER(p[1], p[0], 2412, -89, hwsim.TxRate{}, 100); got != 0.3 {
+	if got := m.PER(p[1], p[0], 2412, -89, mac.TxRate{}, 100); got != 0.3 {
 		t.Errorf("default loss %g", got)
 	}
 	if sig, _ := m.Hear(p[1], p[0], 2412); sig != -89 {
 		t.Errorf("snr override %d", sig)
 	}
-	if got := m.PER(p[2], p[0], 2412, -61, hwsim.TxRate{}, 100); got != 0.3 {
+	if got := m.PER(p[2], p[0], 2412, -61, mac.TxRate{}, 100); got != 0.3 {
 		t.Errorf("unconfigured radio %g", got)
 	}
 }
@@ -474,23 +474,32 @@ func TestConcurrentChanges(t *testing.T) {
 	m := mustLoad(t, "testdata/full.yaml", c)
 	p := peers(4)
 	stop := make(chan struct{})
+	errc := make(chan error, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		// Changes first, then the check for stop: at least one round of
+		// changes runs, whatever the scheduler does.
 		for i := 0; ; i++ {
+			err := errors.Join(
+				m.Move("vw1", float64(i%100), 0, 0),
+				m.SetTxPower("vw0", float64(i%20)),
+				m.SetLinkSNR("vw0", "vw2", float64(i%30)),
+				m.SetLinkLoss("vw2", "vw0", 0.5),
+				m.ClearLink("vw0", "vw2"),
+			)
+			if err != nil {
+				errc <- fmt.Errorf("round %d: %w", i, err)
+				return
+			}
+			_ = m.Snapshot()
+			c.Advance(time.Millisecond)
 			select {
 			case <-stop:
 				return
 			default:
 			}
-			_ = m.Move("vw1", float64(i%100), 0, 0)
-			_ = m.SetTxPower("vw0", float64(i%20))
-			_ = m.SetLinkSNR("vw0", "vw2", float64(i%30))
-			_ = m.SetLinkLoss("vw2", "vw0", 0.5)
-			_ = m.ClearLink("vw0", "vw2")
-			_ = m.Snapshot()
-			c.Advance(time.Millisecond)
 		}
 	}()
 	for i := 0; i < 20000; i++ {
@@ -499,12 +508,17 @@ func TestConcurrentChanges(t *testing.T) {
 			continue
 		}
 		sig, _ := m.Hear(tx, rx, 2412)
-		if per := m.PER(tx, rx, 2412, sig, hwsim.TxRate{Idx: int8(i % 12)}, 500); per < 0 || per > 1 {
+		if per := m.PER(tx, rx, 2412, sig, mac.TxRate{Idx: int8(i % 12)}, 500); per < 0 || per > 1 {
 			t.Fatalf("PER %g", per)
 		}
 	}
 	close(stop)
 	wg.Wait()
+	select {
+	case err := <-errc:
+		t.Fatal(err)
+	default:
+	}
 }
 
 func TestHearPERNoAllocs(t *testing.T) {
@@ -516,7 +530,7 @@ func TestHearPERNoAllocs(t *testing.T) {
 			for _, rx := range p {
 				if tx != rx {
 					sig, _ := m.Hear(tx, rx, 2412)
-					_ = m.PER(tx, rx, 2412, sig, hwsim.TxRate{Idx: 7}, 1500)
+					_ = m.PER(tx, rx, 2412, sig, mac.TxRate{Idx: 7}, 1500)
 				}
 			}
 		}
@@ -554,7 +568,7 @@ func BenchmarkHearPER(b *testing.B) {
 			for b.Loop() {
 				tx, rx := p[i&3], p[(i+1)&3]
 				sig, _ := m.Hear(tx, rx, 2412)
-				_ = m.PER(tx, rx, 2412, sig, hwsim.TxRate{Idx: int8(i & 7)}, 1500)
+				_ = m.PER(tx, rx, 2412, sig, mac.TxRate{Idx: int8(i & 7)}, 1500)
 				i++
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
@@ -179,15 +178,15 @@ func TestPERForTxRate(t *testing.T) {
 		snr   float64
 		want  float64
 	}{
-		{"HT MCS7 20", 7, hwsim.TxRcMCS, 1500, 24, 0.012914083309678508},
-		{"HT MCS7 20 SGI", 7, hwsim.TxRcMCS | hwsim.TxRcShortGI, 1500, 28, 7.635643266037484e-11},
-		{"HT MCS4 40", 4, hwsim.TxRcMCS | hwsim.TxRc40MHz, 1500, 20, 0.0009990799046730359},
-		{"HT MCS15 40", 15, hwsim.TxRcMCS | hwsim.TxRc40MHz, 1500, 32, 8.421200375080534e-06},
-		{"HT MCS9 20", 9, hwsim.TxRcMCS, 1000, 10, 0.004200190084511573},
-		{"HT MCS23 20", 23, hwsim.TxRcMCS, 1500, 33, 1.4302766783107021e-11},
-		{"VHT MCS9 1SS 80", 0x09, hwsim.TxRcVHTMCS | hwsim.TxRc80MHz, 1500, 38, 7.528476240142209e-06},
-		{"VHT MCS8 1SS 20", 0x08, hwsim.TxRcVHTMCS, 1500, 30, 1.3418293104579339e-05},
-		{"VHT MCS0 2SS 160", 0x10, hwsim.TxRcVHTMCS | hwsim.TxRc160MHz, 1500, 16, 0.006754933492617625},
+		{"HT MCS7 20", 7, mac.TxRcMCS, 1500, 24, 0.012914083309678508},
+		{"HT MCS7 20 SGI", 7, mac.TxRcMCS | mac.TxRcShortGI, 1500, 28, 7.635643266037484e-11},
+		{"HT MCS4 40", 4, mac.TxRcMCS | mac.TxRc40MHz, 1500, 20, 0.0009990799046730359},
+		{"HT MCS15 40", 15, mac.TxRcMCS | mac.TxRc40MHz, 1500, 32, 8.421200375080534e-06},
+		{"HT MCS9 20", 9, mac.TxRcMCS, 1000, 10, 0.004200190084511573},
+		{"HT MCS23 20", 23, mac.TxRcMCS, 1500, 33, 1.4302766783107021e-11},
+		{"VHT MCS9 1SS 80", 0x09, mac.TxRcVHTMCS | mac.TxRc80MHz, 1500, 38, 7.528476240142209e-06},
+		{"VHT MCS8 1SS 20", 0x08, mac.TxRcVHTMCS, 1500, 30, 1.3418293104579339e-05},
+		{"VHT MCS0 2SS 160", 0x10, mac.TxRcVHTMCS | mac.TxRc160MHz, 1500, 16, 0.006754933492617625},
 	} {
 		rel(t, tc.name, PERForTxRate(5180, tc.idx, tc.flags, tc.n, tc.snr), tc.want, 1e-6)
 	}
@@ -197,7 +196,7 @@ func TestPERForTxRate(t *testing.T) {
 	Q := func(x float64) float64 { return math.Erfc(x/math.Sqrt2) / 2 }
 	p := 2 * (1 - 1/8.0) * Q(math.Sqrt(3*g/63))
 	pe := unionBound((2*p-p*p)/6, 4, []float64{14, 69, 654, 4996, 39677, 314973, 2503576, 19875546, 157824160, 1253169928})
-	rel(t, "MCS15 40 MHz at 30 dB", PERForTxRate(2412, 15, hwsim.TxRcMCS|hwsim.TxRc40MHz, 1200, 30), -math.Expm1(9600*math.Log1p(-pe)), 1e-9)
+	rel(t, "MCS15 40 MHz at 30 dB", PERForTxRate(2412, 15, mac.TxRcMCS|mac.TxRc40MHz, 1200, 30), -math.Expm1(9600*math.Log1p(-pe)), 1e-9)
 
 	// Legacy entries and entries mac does not know read as before.
 	for i := range 12 {
@@ -205,7 +204,7 @@ func TestPERForTxRate(t *testing.T) {
 			t.Errorf("legacy index %d differs from PERForSNR", i)
 		}
 	}
-	if PERForTxRate(5180, 40, hwsim.TxRcMCS, 1000, 20) != PERForSNR(5180, 40, 1000, 20) {
+	if PERForTxRate(5180, 40, mac.TxRcMCS, 1000, 20) != PERForSNR(5180, 40, 1000, 20) {
 		t.Error("unknown MCS should be judged as its index")
 	}
 }
@@ -220,11 +219,11 @@ func TestPERRisesWithMCS(t *testing.T) {
 		idx   func(mcs int) int8
 		n     int
 	}{
-		{"HT 1SS 20", hwsim.TxRcMCS, func(m int) int8 { return int8(m) }, 8},
-		{"HT 2SS 40 SGI", hwsim.TxRcMCS | hwsim.TxRc40MHz | hwsim.TxRcShortGI, func(m int) int8 { return int8(8 + m) }, 8},
-		{"HT 4SS 20", hwsim.TxRcMCS, func(m int) int8 { return int8(24 + m) }, 8},
-		{"VHT 1SS 80", hwsim.TxRcVHTMCS | hwsim.TxRc80MHz, func(m int) int8 { return int8(m) }, 10},
-		{"VHT 3SS 160", hwsim.TxRcVHTMCS | hwsim.TxRc160MHz, func(m int) int8 { return int8(0x20 | m) }, 10},
+		{"HT 1SS 20", mac.TxRcMCS, func(m int) int8 { return int8(m) }, 8},
+		{"HT 2SS 40 SGI", mac.TxRcMCS | mac.TxRc40MHz | mac.TxRcShortGI, func(m int) int8 { return int8(8 + m) }, 8},
+		{"HT 4SS 20", mac.TxRcMCS, func(m int) int8 { return int8(24 + m) }, 8},
+		{"VHT 1SS 80", mac.TxRcVHTMCS | mac.TxRc80MHz, func(m int) int8 { return int8(m) }, 10},
+		{"VHT 3SS 160", mac.TxRcVHTMCS | mac.TxRc160MHz, func(m int) int8 { return int8(0x20 | m) }, 10},
 	}
 	for _, c := range chains {
 		for m := 1; m < c.n; m++ {
@@ -243,10 +242,10 @@ func TestPERRisesWithMCS(t *testing.T) {
 		}
 	}
 	// More streams or more bandwidth at one SNR cost robustness.
-	if PERForTxRate(5180, 15, hwsim.TxRcMCS, 1500, 25) <= PERForTxRate(5180, 7, hwsim.TxRcMCS, 1500, 25) {
+	if PERForTxRate(5180, 15, mac.TxRcMCS, 1500, 25) <= PERForTxRate(5180, 7, mac.TxRcMCS, 1500, 25) {
 		t.Error("2 streams should be less robust than 1 at the same SNR")
 	}
-	if PERForTxRate(5180, 7, hwsim.TxRcMCS|hwsim.TxRc40MHz, 1500, 25) <= PERForTxRate(5180, 7, hwsim.TxRcMCS, 1500, 25) {
+	if PERForTxRate(5180, 7, mac.TxRcMCS|mac.TxRc40MHz, 1500, 25) <= PERForTxRate(5180, 7, mac.TxRcMCS, 1500, 25) {
 		t.Error("40 MHz should be less robust than 20 MHz at the same SNR")
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
-// ---- wmediumd's libconfig format ----
+// wmediumd's configuration format, read as a drop-in: libconfig.go parses
+// the syntax into the value tree of tree.go, and this file maps wmediumd's
+// settings onto a Config.
 
 // wmediumdMoveInterval is how often wmediumd applies `directions`
 // (MOVE_INTERVAL): each radio jumps by its direction vector every 3 s.

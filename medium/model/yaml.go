@@ -10,8 +10,11 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
-// ---- hwsim-medium's YAML format ----
+// hwsim-medium's own YAML format (docs/models.md): decoded through the
+// value tree of tree.go, like the wmediumd format, so both report errors by
+// file, line and key the same way.
 
+// yamlLine finds the line number in the YAML library's error messages.
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 // ParseYAML parses hwsim-medium's YAML format; file names the source in

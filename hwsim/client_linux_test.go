@@ -314,6 +314,30 @@ func TestDelRadio(t *testing.T) {
 	}
 }
 
+func TestRadio(t *testing.T) {
+	c := ctlClient(t, genltest.CheckRequest(ctlFamily.ID, CmdGetRadio, netlink.Request,
+		func(greq genetlink.Message, _ netlink.Message) ([]genetlink.Message, error) {
+			assert.Equal(t, map[uint16][]byte{AttrRadioID: ctlU32(3)}, ctlAttrs(t, greq.Data))
+			return []genetlink.Message{ctlRadioMsg(t, CmdGetRadio, 3, "vw_phy3", func(ae *netlink.AttributeEncoder) {
+				ae.Uint32(AttrChannels, 2)
+			})}, nil
+		}))
+	ri, err := c.Radio(context.Background(), 3)
+	require.NoError(t, err)
+	assert.Equal(t, RadioInfo{ID: 3, Name: "vw_phy3", Channels: 2}, ri)
+}
+
+func TestRadioMalformed(t *testing.T) {
+	c := ctlClient(t, func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
+		return []genetlink.Message{{
+			Header: genetlink.Header{Command: CmdGetRadio},
+			Data:   []byte{8, 0, byte(AttrRadioID), 0, 1, 0}, // truncated
+		}}, nil
+	})
+	_, err := c.Radio(context.Background(), 3)
+	require.ErrorContains(t, err, "get radio 3")
+}
+
 func TestRadiosDump(t *testing.T) {
 	c := ctlClient(t, genltest.CheckRequest(ctlFamily.ID, CmdGetRadio, netlink.Request|netlink.Dump,
 		func(greq genetlink.Message, _ netlink.Message) ([]genetlink.Message, error) {
