@@ -15,7 +15,7 @@ BENCHFLAGS ?=
 
 help:
 	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
-	@echo "make unit         go vet + go test ./..."
+	@echo "make unit         go vet, staticcheck (pinned) and go test -race ./..."
 	@echo "make vm-deps      install host packages and the VM kernel (integration/vm/setup.sh)"
 	@echo "make integration  run the integration tests in the VM (TESTFLAGS=..., VMFLAGS=...)"
 	@echo "make test         unit + integration"

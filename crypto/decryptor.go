@@ -139,7 +139,7 @@ func (d *Decryptor) decrypt(h *mac.Header, frame []byte) ([]byte, Result) {
 		return frame, failure(StatusUnsupported, fmt.Errorf("protected Authentication frame from %v (WEP shared key): %w", h.Addr2, ErrUnsupported))
 	case h.FC.IsMgmt():
 	default:
-		return frame, failure(StatusMalformed, fmt.Errorf("Protected bit on a %v frame, which cannot be protected: %w", h.Kind(), ErrMalformed))
+		return frame, failure(StatusMalformed, fmt.Errorf("the Protected bit is set on a %v frame, which cannot be protected: %w", h.Kind(), ErrMalformed))
 	}
 	body := h.Body(frame)
 	if len(body) < ccmpOverhead {

@@ -12,10 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrBusy is returned by Register when another medium already serves the
-// network namespace: the kernel allows one per namespace.
-var ErrBusy = errors.New("another medium is already registered with mac80211_hwsim in this network namespace")
-
 const (
 	// socketBuffer is the receive and send buffer we ask for. Beacons of
 	// many radios and TCP windows arrive in bursts; 8 MiB showed no
@@ -36,28 +32,6 @@ const (
 	// this passes only when they were lost to a receive overrun.
 	answerWait = pollInterval
 )
-
-// SocketStats are counters of the frame socket.
-type SocketStats struct {
-	// Overruns counts ENOBUFS: the kernel dropped messages because the
-	// receive buffer was full.
-	Overruns uint64
-	// Rejected counts deliveries or statuses the kernel refused (normally
-	// deliveries to idle or off-channel radios).
-	Rejected uint64
-	// Malformed counts datagrams that did not decode and were skipped.
-	Malformed uint64
-	// Sends counts send system calls; Messages the messages they carried.
-	Sends, Messages uint64
-	// Skipped counts deliveries not sent because their receiver had just
-	// rejected one on that channel (see deafness).
-	Skipped uint64
-	// SendErrors counts sends the kernel refused as a whole.
-	SendErrors uint64
-	// Unanswered counts waits for the kernel's answers that Sync gave up
-	// (a receive overrun lost them); their deliveries counted as taken.
-	Unanswered uint64
-}
 
 // FrameSocket is the netlink socket registered as the medium: it implements
 // Conn with one blocking socket, hand-encoded messages and batched sends.

@@ -65,12 +65,3 @@ type realTimer struct{ t *time.Timer }
 func (r realTimer) C() <-chan time.Time   { return r.t.C }
 func (r realTimer) Reset(d time.Duration) { r.t.Reset(d) }
 func (r realTimer) Stop()                 { r.t.Stop() }
-
-// nowClock is the system clock's timers with the time from now: what a
-// Config with Now and no Clock asks for.
-type nowClock struct {
-	realClock
-	now func() time.Time
-}
-
-func (c nowClock) Now() time.Time { return c.now() }

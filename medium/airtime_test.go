@@ -98,18 +98,12 @@ func (t *fakeTimer) fireLocked() {
 	}
 }
 
-// Config.Clock is the medium's one clock: it also times the uptime. Now,
-// kept for older callers, times it when there is no Clock.
+// Config.Clock is the medium's one clock: it also times the uptime.
 func TestClockTimesUptime(t *testing.T) {
 	clk := newFakeClock()
 	m := New(Config{Clock: clk})
 	clk.set(clk.Now().Add(90 * time.Second))
 	assert.Equal(t, 90*time.Second, m.Status().Uptime)
-
-	now := time.Unix(1000, 0)
-	m = New(Config{Now: func() time.Time { return now }})
-	now = now.Add(time.Minute)
-	assert.Equal(t, time.Minute, m.Status().Uptime)
 }
 
 // timedConn records what the simulation sends, with the simulated time.

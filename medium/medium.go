@@ -99,10 +99,6 @@ type Config struct {
 	// Clock is the medium's one clock: it times the uptime and drives the
 	// airtime mode's timers. nil means the system clock.
 	Clock Clock
-	// Now, when Clock is nil, times the uptime in place of the system
-	// clock. It predates Clock and stays only until its last users (the
-	// control API's tests) set Clock instead; new code sets Clock.
-	Now func() time.Time
 }
 
 // Medium routes frames between radios. Run drives it; the other methods are
@@ -158,9 +154,6 @@ func New(cfg Config) *Medium {
 	m.timing, m.clock = cfg.Timing, cfg.Clock
 	if m.clock == nil {
 		m.clock = realClock{}
-		if cfg.Now != nil {
-			m.clock = nowClock{now: cfg.Now}
-		}
 	}
 	m.now = m.clock.Now
 	m.start = m.now()

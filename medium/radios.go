@@ -42,7 +42,7 @@ func (m *Medium) AddRadio(c RadioConfig) RadioID {
 	r.Name, r.Iface = c.Name, c.Iface
 	// Models that name radios in their configuration learn them now, so
 	// live changes can name a radio before it transmits.
-	if l, ok := m.model.(interface{ Learn(Peer) }); ok {
+	if l, ok := m.model.(Learner); ok {
 		l.Learn(r.Peer)
 	}
 	for _, a := range c.Addrs {

@@ -35,15 +35,7 @@ func newMedium(t testing.TB) *medium.Medium { return newMediumWith(t, nil) }
 // radios vw0..vw2 named like the seed's.
 func newMediumWith(t testing.TB, mdl medium.Model) *medium.Medium {
 	t.Helper()
-	start := time.Unix(1000, 0)
-	now := start
-	var mu sync.Mutex
-	m := medium.New(medium.Config{Model: mdl, Now: func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(1500 * time.Millisecond)
-		return now
-	}})
+	m := medium.New(medium.Config{Model: mdl, Clock: &stepClock{now: time.Unix(1000, 0)}})
 	for k := range byte(3) {
 		m.AddRadio(medium.RadioConfig{
 			Name:   fmt.Sprintf("vw_phy%d", k),
@@ -636,3 +628,26 @@ func TestTooManyConnections(t *testing.T) {
 	assert.Equal(t, api.CodeBusy, resp.Code)
 	assert.Empty(t, r.m.Changes())
 }
+
+// stepClock is a medium.Clock whose time moves 1.5 s at every reading, so
+// uptimes are known.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(1500 * time.Millisecond)
+	return c.now
+}
+
+// NewTimer is the system's: the fast path the tests run sets no timers.
+func (c *stepClock) NewTimer(d time.Duration) medium.Timer { return sysTimer{time.NewTimer(d)} }
+
+type sysTimer struct{ t *time.Timer }
+
+func (s sysTimer) C() <-chan time.Time   { return s.t.C }
+func (s sysTimer) Reset(d time.Duration) { s.t.Reset(d) }
+func (s sysTimer) Stop()                 { s.t.Stop() }

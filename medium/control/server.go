@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
@@ -201,29 +199,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.serveConn(c, log)
 		}()
 	}
-}
-
-// peerUID returns the user ID of the process at the other end of c.
-func peerUID(c net.Conn) (uint32, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return 0, fmt.Errorf("not a unix socket connection (%T)", c)
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return 0, fmt.Errorf("peer credentials: %w", err)
-	}
-	var cred *unix.Ucred
-	var credErr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return 0, fmt.Errorf("peer credentials: %w", err)
-	}
-	if credErr != nil {
-		return 0, fmt.Errorf("peer credentials: %w", credErr)
-	}
-	return cred.Uid, nil
 }
 
 // refuse answers the first request of a connection that will not be
