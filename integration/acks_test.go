@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -40,6 +39,37 @@ func stationCounter(a *Actor, sta string, re *regexp.Regexp) (int, string) {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n, out
+}
+
+// apAndStation runs the AP cfg on radio 0 (10.0.0.1) and a station of it,
+// connected, on radio 1 (10.0.0.2).
+func apAndStation(t *testing.T, p Provider, cfg APConfig) (ap, sta *Actor, hostapd *Daemon, s *Station) {
+	t.Helper()
+	tb := NewTestbed(t, p, 2)
+	ap = tb.Place(0, "10.0.0.1/24")
+	sta = tb.Place(1, "10.0.0.2/24")
+	hostapd = ap.StartAP(cfg)
+	s = sta.StartStation(cfg.SSID, cfg.Passphrase)
+	s.WaitCompleted(t)
+	return ap, sta, hostapd, s
+}
+
+// leaveUnheard disconnects station s (its radio goes idle) while hostapd
+// swallows its deauthentication (ext_mgmt_frame_handling: the frame
+// reaches hostapd as MGMT-RX and is not acted on), so the AP still lists
+// the station.
+func leaveUnheard(t *testing.T, ap *Actor, hostapd *Daemon, s *Station) {
+	t.Helper()
+	ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "1")
+	s.a.NS.MustExec(t, "wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "disconnect")
+	waitFor(t, connectTimeout, s.a.Iface+" disconnected", func() (bool, string) {
+		st := s.State()
+		return st == "DISCONNECTED", st
+	})
+	waitFor(t, connectTimeout, "the deauthentication swallowed by hostapd", func() (bool, string) {
+		return strings.Contains(hostapd.Log(), "MGMT-RX"), tail(hostapd.Log(), 10)
+	})
+	ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "0")
 }
 
 // pollNotAcked polls sta from the AP and waits until the AP's mac80211 has
@@ -75,30 +105,13 @@ func pollNotAcked(t *testing.T, ap *Actor, hostapd *Daemon, sta *Actor, why stri
 // the station's deauthentication), as hostap's own hwsim tests do.
 func TestPollStation(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, p Provider) {
-		tb := NewTestbed(t, p, 2)
-		ap := tb.Place(0, "10.0.0.1/24")
-		sta := tb.Place(1, "10.0.0.2/24")
-		hostapd := ap.StartAP(SeedAP)
-		s := sta.StartStation(SeedAP.SSID, SeedAP.Passphrase)
-		s.WaitCompleted(t)
-
+		ap, sta, hostapd, s := apAndStation(t, p, SeedAP)
 		ap.hostapdCLI(t, "poll_sta", sta.MAC)
 		waitFor(t, connectTimeout, "AP-STA-POLL-OK for the connected station", func() (bool, string) {
 			return strings.Contains(hostapd.Log(), "AP-STA-POLL-OK "+sta.MAC), tail(hostapd.Log(), 10)
 		})
 
-		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "1")
-		sta.NS.MustExec(t, "wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "disconnect")
-		waitFor(t, connectTimeout, sta.Iface+" disconnected", func() (bool, string) {
-			st := s.State()
-			return st == "DISCONNECTED", st
-		})
-		// The station's deauthentication reached hostapd as MGMT-RX and
-		// was not acted on: the AP still lists the station.
-		waitFor(t, connectTimeout, "the deauthentication swallowed by hostapd", func() (bool, string) {
-			return strings.Contains(hostapd.Log(), "MGMT-RX"), tail(hostapd.Log(), 10)
-		})
-		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "0")
+		leaveUnheard(t, ap, hostapd, s)
 		pollNotAcked(t, ap, hostapd, sta, "station disconnected (radio idle)")
 
 		sta.NS.MustExec(t, "ip", "link", "set", sta.Iface, "down")
@@ -139,55 +152,71 @@ func (a *Actor) StartMeshSAE(ssid, passphrase string, freq int) *Station {
 `, ssid, freq, passphrase))
 }
 
-// meshPeering records, per provider, how long SAE mesh peering took.
-var meshPeering sync.Map // provider name -> time.Duration
-
 // TestMeshSAEPeering: two wpa_supplicant mesh points with SAE peer, and
 // the medium takes no longer than the kernel's own delivery: a frame the
 // medium acked but the peer never took would cost one SAE retransmission
-// period (1 s) every time.
+// period (1 s) every time. Peering times under emulation vary by seconds
+// from run to run (other work on the host delays timers), always upwards,
+// so each provider is measured twice, alternating, and the fastest runs
+// are compared.
 func TestMeshSAEPeering(t *testing.T) {
-	forEachProvider(t, func(t *testing.T, p Provider) {
-		tb := NewTestbed(t, p, 2)
-		var nodes [2]*Actor
-		var sups [2]*Station
-		for i := range nodes {
-			nodes[i] = tb.Place(i, fmt.Sprintf("10.0.2.%d/24", i+1))
-		}
-		for i, n := range nodes {
-			sups[i] = n.StartMeshSAE("saemesh", "12345678", 2412)
-		}
-		waitFor(t, connectTimeout, "MESH-PEER-CONNECTED on both nodes", func() (bool, string) {
-			return strings.Contains(sups[0].Log(), "MESH-PEER-CONNECTED") && strings.Contains(sups[1].Log(), "MESH-PEER-CONNECTED"),
-				keyEvents(sups[0].Log()) + keyEvents(sups[1].Log())
-		})
-		// From the later group start to the later peer connection: the
-		// time SAE and AMPE took once both nodes were on the air.
-		var started, connected float64
-		for _, s := range sups {
-			st, ok1 := logTime(s.Log(), meshStart)
-			co, ok2 := logTime(s.Log(), meshConnected)
-			if !ok1 || !ok2 {
-				t.Fatalf("no timestamps for MESH-GROUP-STARTED/MESH-PEER-CONNECTED:\n%s", tail(s.Log(), 40))
+	const rounds = 2
+	fastest := map[string]time.Duration{}
+	for round := 1; round <= rounds; round++ {
+		forEachProvider(t, func(t *testing.T, p Provider) {
+			took := meshSAEPeering(t, p)
+			t.Logf("%s, round %d: SAE mesh peering took %v after both groups started", p.Name(), round, took.Round(time.Millisecond))
+			if f, ok := fastest[p.Name()]; !ok || took < f {
+				fastest[p.Name()] = took
 			}
-			started, connected = max(started, st), max(connected, co)
+		})
+		if t.Failed() {
+			return
 		}
-		took := time.Duration((connected - started) * float64(time.Second))
-		t.Logf("%s: SAE mesh peering took %v after both groups started", p.Name(), took.Round(time.Millisecond))
-		meshPeering.Store(p.Name(), took)
-		nodes[0].Ping(t, "10.0.2.2", 3)
-	})
-	kd, ok1 := meshPeering.Load(kernelDirect{}.Name())
-	md, ok2 := meshPeering.Load(medium{}.Name())
-	if !ok1 || !ok2 || t.Failed() {
+	}
+	kd, ok1 := fastest[kernelDirect{}.Name()]
+	md, ok2 := fastest[medium{}.Name()]
+	if !ok1 || !ok2 {
 		return
 	}
-	// One SAE retransmission period is 1 s; under emulation the two runs
-	// differ by a few hundred milliseconds at most.
-	if d := md.(time.Duration) - kd.(time.Duration); d >= 900*time.Millisecond {
-		t.Errorf("SAE mesh peering took %v longer through the medium than with the kernel's own delivery (%v against %v): a lost first frame",
-			d.Round(time.Millisecond), md, kd)
+	t.Logf("fastest SAE mesh peering: kernel-direct %v, medium %v", kd.Round(time.Millisecond), md.Round(time.Millisecond))
+	// One SAE retransmission period is 1 s.
+	if d := md - kd; d >= 900*time.Millisecond {
+		t.Errorf("SAE mesh peering took %v longer through the medium than with the kernel's own delivery (fastest of %d: %v against %v): a lost first frame",
+			d.Round(time.Millisecond), rounds, md, kd)
 	}
+}
+
+// meshSAEPeering starts two SAE mesh points on p's radios, waits until
+// both report MESH-PEER-CONNECTED and a ping crosses, and returns the
+// time from the later MESH-GROUP-STARTED to the later MESH-PEER-CONNECTED
+// (wpa_supplicant's own timestamps): what SAE and AMPE took once both
+// nodes were on the air.
+func meshSAEPeering(t *testing.T, p Provider) time.Duration {
+	tb := NewTestbed(t, p, 2)
+	var nodes [2]*Actor
+	var sups [2]*Station
+	for i := range nodes {
+		nodes[i] = tb.Place(i, fmt.Sprintf("10.0.2.%d/24", i+1))
+	}
+	for i, n := range nodes {
+		sups[i] = n.StartMeshSAE("saemesh", "12345678", 2412)
+	}
+	waitFor(t, connectTimeout, "MESH-PEER-CONNECTED on both nodes", func() (bool, string) {
+		return strings.Contains(sups[0].Log(), "MESH-PEER-CONNECTED") && strings.Contains(sups[1].Log(), "MESH-PEER-CONNECTED"),
+			keyEvents(sups[0].Log()) + keyEvents(sups[1].Log())
+	})
+	var started, connected float64
+	for _, s := range sups {
+		st, ok1 := logTime(s.Log(), meshStart)
+		co, ok2 := logTime(s.Log(), meshConnected)
+		if !ok1 || !ok2 {
+			t.Fatalf("no timestamps for MESH-GROUP-STARTED/MESH-PEER-CONNECTED:\n%s", tail(s.Log(), 40))
+		}
+		started, connected = max(started, st), max(connected, co)
+	}
+	nodes[0].Ping(t, "10.0.2.2", 3)
+	return time.Duration((connected - started) * float64(time.Second))
 }
 
 // TestInactiveStationIsDropped: hostapd polls a station that has been
@@ -196,22 +225,11 @@ func TestMeshSAEPeering(t *testing.T) {
 // dropped, with either provider.
 func TestInactiveStationIsDropped(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, p Provider) {
-		tb := NewTestbed(t, p, 2)
-		ap := tb.Place(0, "10.0.0.1/24")
-		sta := tb.Place(1, "10.0.0.2/24")
 		cfg := SeedAP
 		cfg.Extra = "ap_max_inactivity=5"
-		hostapd := ap.StartAP(cfg)
-		s := sta.StartStation(SeedAP.SSID, SeedAP.Passphrase)
-		s.WaitCompleted(t)
+		ap, sta, hostapd, s := apAndStation(t, p, cfg)
 		sta.Ping(t, ap.IP, 1)
-
-		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "1")
-		sta.NS.MustExec(t, "wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "disconnect")
-		waitFor(t, connectTimeout, "the deauthentication swallowed by hostapd", func() (bool, string) {
-			return strings.Contains(hostapd.Log(), "MGMT-RX"), tail(hostapd.Log(), 10)
-		})
-		ap.hostapdCLI(t, "set", "ext_mgmt_frame_handling", "0")
+		leaveUnheard(t, ap, hostapd, s)
 		waitFor(t, connectTimeout, "AP-STA-DISCONNECTED after the unanswered inactivity poll", func() (bool, string) {
 			return strings.Contains(hostapd.Log(), "AP-STA-DISCONNECTED "+sta.MAC), tail(hostapd.Log(), 10)
 		})

@@ -40,12 +40,7 @@ func TestScan(t *testing.T) {
 // comes back by itself after the AP restarts.
 func TestReconnect(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, p Provider) {
-		tb := NewTestbed(t, p, 2)
-		ap := tb.Place(0, "10.0.0.1/24")
-		sta := tb.Place(1, "10.0.0.2/24")
-		hostapd := ap.StartAP(SeedAP)
-		s := sta.StartStation(SeedAP.SSID, SeedAP.Passphrase)
-		s.WaitCompleted(t)
+		ap, sta, hostapd, s := apAndStation(t, p, SeedAP)
 		sta.Ping(t, ap.IP, 2)
 
 		s.cli(t, "disconnect")

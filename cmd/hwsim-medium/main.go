@@ -194,8 +194,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
 	if ln != nil {
 		srv := &control.Server{Medium: m, Model: linkModel, Log: log.With("component", "control")}
-		g.Go(func() error { return srv.Serve(gctx, ln) })
-		log.Info("control socket ready", "path", o.control)
+		g.Go(func() error { return srv.Serve(gctx, ln) }) // logs "control socket ready"
 	}
 	log.Info("medium running", "radios", len(created))
 	err = g.Wait()
