@@ -136,6 +136,28 @@ func logTime(log string, re *regexp.Regexp) (float64, bool) {
 	return 0, false
 }
 
+// saeLineRE picks the lines of a wpa_supplicant -d log that tell how an
+// SAE mesh peering went.
+var saeLineRE = regexp.MustCompile(`MESH-|SAE: |mesh_rsn|AMPE|new peer|NEW_PEER|plink|Mesh MPM|RX mgmt|TX status|send_mlme`)
+
+// timeline returns the lines of a wpa_supplicant -t log that match re, with
+// their time relative to t0 (seconds).
+func timeline(log string, t0 float64, re *regexp.Regexp) string {
+	var b strings.Builder
+	for _, l := range strings.Split(log, "\n") {
+		ts, rest, ok := strings.Cut(l, ": ")
+		if !ok || !re.MatchString(rest) {
+			continue
+		}
+		v, err := strconv.ParseFloat(ts, 64)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "%+8.3f %s\n", v-t0, rest)
+	}
+	return b.String()
+}
+
 // StartMeshSAE runs wpa_supplicant on the actor as an SAE-secured 802.11s
 // mesh point.
 func (a *Actor) StartMeshSAE(ssid, passphrase string, freq int) *Station {
@@ -163,12 +185,17 @@ func TestMeshSAEPeering(t *testing.T) {
 	const rounds = 2
 	fastest := map[string]time.Duration{}
 	for round := 1; round <= rounds; round++ {
-		forEachProvider(t, func(t *testing.T, p Provider) {
-			took := meshSAEPeering(t, p)
-			t.Logf("%s, round %d: SAE mesh peering took %v after both groups started", p.Name(), round, took.Round(time.Millisecond))
-			if f, ok := fastest[p.Name()]; !ok || took < f {
-				fastest[p.Name()] = took
-			}
+		// Named subtests: forEachProvider's repeated names would get a
+		// "#01" suffix, and '#' starts a comment in wpa_supplicant.conf,
+		// which cuts the control socket path there.
+		t.Run(fmt.Sprintf("round%d", round), func(t *testing.T) {
+			forEachProvider(t, func(t *testing.T, p Provider) {
+				took := meshSAEPeering(t, p)
+				t.Logf("%s, round %d: SAE mesh peering took %v after both groups started", p.Name(), round, took.Round(time.Millisecond))
+				if f, ok := fastest[p.Name()]; !ok || took < f {
+					fastest[p.Name()] = took
+				}
+			})
 		})
 		if t.Failed() {
 			return
@@ -214,6 +241,9 @@ func meshSAEPeering(t *testing.T, p Provider) time.Duration {
 			t.Fatalf("no timestamps for MESH-GROUP-STARTED/MESH-PEER-CONNECTED:\n%s", tail(s.Log(), 40))
 		}
 		started, connected = max(started, st), max(connected, co)
+	}
+	for i, s := range sups {
+		t.Logf("node %d's SAE and peering timeline:\n%s", i, timeline(s.Log(), started, saeLineRE))
 	}
 	nodes[0].Ping(t, "10.0.2.2", 3)
 	return time.Duration((connected - started) * float64(time.Second))

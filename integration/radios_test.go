@@ -179,6 +179,10 @@ func (m medium) Create(t testing.TB, n int) ([]Radio, func()) {
 		d.Stop()
 		if t.Failed() {
 			t.Logf("hwsim-medium log (tail):\n%s", tail(d.Log(), 80))
+		} else if i := strings.LastIndex(d.Log(), "medium stopped"); i >= 0 {
+			// Its counters (overruns, rejected, unanswered, ...), one line.
+			line, _, _ := strings.Cut(d.Log()[i:], "\n")
+			t.Logf("hwsim-medium: %s", line)
 		}
 		unloadHwsim(t)
 	}

@@ -203,7 +203,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	stopProfile()
 	st := m.Status()
 	ss := sock.Stats()
-	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "skipped", ss.Skipped, "uptime", st.Uptime.Round(time.Second))
+	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "skipped", ss.Skipped, "send_errors", ss.SendErrors, "unanswered", ss.Unanswered, "uptime", st.Uptime.Round(time.Second))
 	return err
 }
 
