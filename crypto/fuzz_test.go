@@ -18,18 +18,11 @@ func scenarioFrames(tb testing.TB, name string) [][]byte {
 	return out
 }
 
-// iwdPDUs returns every EAPOL PDU of testdata/iwd_eapol.txt.
-func iwdPDUs(tb testing.TB) [][]byte {
-	var out [][]byte
-	for _, f := range readLines(tb, "iwd_eapol.txt") {
-		out = append(out, unhex(tb, f[2]))
-	}
-	return out
-}
-
 func FuzzParseEAPOLKey(f *testing.F) {
-	for _, p := range iwdPDUs(f) {
-		f.Add(p)
+	for _, file := range scenarioFiles {
+		for _, p := range eapolPDUs(f, scenarioFrames(f, file)) {
+			f.Add(p)
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		orig := bytes.Clone(b)
