@@ -281,7 +281,8 @@ func (a *air) arriveLocked(ev *hwsim.Event) {
 	fr := a.frame(&ev.Frame)
 	if !a.m.beginLocked(&fr.rt, &fr.f, &fr.st) {
 		if a.m.tap != nil {
-			a.m.emitMalformedLocked(fr.rt.tx, &fr.f, &fr.st)
+			a.m.recordMalformedLocked(fr.rt.tx, &fr.f, &fr.st)
+			a.m.handOverLocked()
 		}
 		a.release(fr)
 		a.dirty = true

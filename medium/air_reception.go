@@ -242,7 +242,8 @@ func (a *air) finishLocked(ar *airRadio) {
 	rt := &fr.rt
 	a.m.settleLocked(rt, &fr.st, fr.acked, &fr.used)
 	if fr.recording && a.m.tap != nil {
-		a.m.emitLocked(&fr.rec, &fr.st, false, false)
+		completeLocked(&fr.rec, &fr.st, false, false)
+		a.m.tap.Transmission(&fr.rec)
 	}
 	if !fr.acked && !rt.noAck() && rt.dst != nil && !fr.dstBlocked {
 		rt.tx.links[rt.dst.ID].Lost++

@@ -34,6 +34,9 @@ func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
 			conn.Sync()
 			m.settleWaitingLocked(conn)
 		}
+		if m.tapRecs.used > 0 {
+			m.handOverLocked()
+		}
 		m.mu.Unlock()
 		m.flush(conn)
 	}
@@ -110,7 +113,7 @@ type awaited struct {
 	// tries is the chain as used up to the try that got through (with a
 	// loss model).
 	tries [hwsim.MaxTxRates]hwsim.TxRate
-	// rec is the frame's capture record, emitted once settled (nil
+	// rec is the frame's capture record, completed once settled (nil
 	// without a tap).
 	rec *Transmission
 }
@@ -123,7 +126,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 	st := &m.status
 	if !m.beginLocked(&rt, f, st) {
 		if m.tap != nil {
-			m.emitMalformedLocked(rt.tx, f, st)
+			m.recordMalformedLocked(rt.tx, f, st)
 		}
 		conn.Status(st)
 		return
@@ -194,8 +197,7 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 	}
 	m.settleLocked(&rt, st, false, m.walked(&tries))
 	if rec != nil {
-		m.emitLocked(rec, st, false, false)
-		m.releaseLastLocked()
+		completeLocked(rec, st, false, false)
 	}
 	conn.Status(st)
 }
@@ -211,13 +213,12 @@ func (m *Medium) settleWaitingLocked(conn hwsim.Conn) {
 		}
 		m.settleLocked(&w.rt, &w.st, acked, m.walked(&w.tries))
 		if w.rec != nil {
-			m.emitLocked(w.rec, &w.st, true, acked)
+			completeLocked(w.rec, &w.st, true, acked)
 		}
 		conn.Status(&w.st)
 	}
 	clear(m.waiting)
 	m.waiting = m.waiting[:0]
-	m.tapRecs.used = 0
 }
 
 // beginLocked counts a transmitted frame, parses it into rt and starts its

@@ -8,11 +8,13 @@ import (
 
 // Tap sees every transmission the medium decides, for captures. The
 // medium calls Transmission once per frame, after the frame's TX status is
-// settled (the addressee's kernel has answered), with the medium's lock
-// held, on the per-frame path. So Transmission must be quick, must never
-// block and must not call back into the Medium; tr and everything it
-// points to (the frame bytes, the receptions) are reused for the next
-// frame, so it copies what it keeps.
+// settled (the addressee's kernel has answered): in the fast timing at the
+// end of each batch of frames, in the order they were sent; in the
+// airtime mode when a frame's last try ends. It calls it with the
+// medium's lock held, on the per-frame path, so Transmission must be
+// quick, must never block and must not call back into the Medium; tr and
+// everything it points to (the frame bytes, the receptions) are reused,
+// so it copies what it keeps.
 type Tap interface {
 	Transmission(tr *Transmission)
 }
@@ -138,15 +140,16 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// tapRecords are the records of the frames a batch is still settling, so
-// that the fast path allocates none per frame once warmed up.
+// tapRecords are the records of the frames of the current batch, handed
+// to the tap in the order the frames were sent once the batch is settled,
+// so that the fast path allocates none per frame once warmed up.
 type tapRecords struct {
 	recs []*Transmission
 	used int
 }
 
-// takeLocked returns a fresh record for rt, begun with what is known before
-// the receivers are judged.
+// takeRecordLocked returns a fresh record for rt, begun with what is known
+// before the receivers are judged.
 func (m *Medium) takeRecordLocked(rt *route, f *hwsim.Frame) *Transmission {
 	p := &m.tapRecs
 	if p.used == len(p.recs) {
@@ -159,6 +162,17 @@ func (m *Medium) takeRecordLocked(rt *route, f *hwsim.Frame) *Transmission {
 	return tr
 }
 
+// handOverLocked hands the batch's records to the tap, in order.
+func (m *Medium) handOverLocked() {
+	p := &m.tapRecs
+	if m.tap != nil {
+		for _, tr := range p.recs[:p.used] {
+			m.tap.Transmission(tr)
+		}
+	}
+	p.used = 0
+}
+
 // beginRecord fills what tr knows before the receivers are judged.
 func (m *Medium) beginRecord(tr *Transmission, rt *route, f *hwsim.Frame, at time.Duration) {
 	*tr = Transmission{
@@ -167,9 +181,6 @@ func (m *Medium) beginRecord(tr *Transmission, rt *route, f *hwsim.Frame, at tim
 		NoAck: rt.noAck(), Receptions: tr.Receptions[:0],
 	}
 }
-
-// releaseLastLocked returns the record taken last, once emitted.
-func (m *Medium) releaseLastLocked() { m.tapRecs.used-- }
 
 // add records the outcome at rx.
 func (tr *Transmission) add(rt *route, rx *radio, o Outcome, signal int32, rate hwsim.TxRate, tries int) {
@@ -188,10 +199,10 @@ func (m *Medium) withheld(tr *Transmission, rt *route, rx *radio) {
 	tr.add(rt, rx, o, 0, hwsim.TxRate{}, 0)
 }
 
-// emitLocked completes tr with the settled TX status st and hands it to
-// the tap. taken says whether the addressee's kernel took its delivery
-// (meaningful only for a frame whose ack waited for that answer).
-func (m *Medium) emitLocked(tr *Transmission, st *hwsim.TxStatus, waited, taken bool) {
+// completeLocked completes tr with the settled TX status st. taken says
+// whether the addressee's kernel took its delivery (meaningful only for a
+// frame whose ack waited for that answer).
+func completeLocked(tr *Transmission, st *hwsim.TxStatus, waited, taken bool) {
 	tr.Used = st.Rates
 	tr.Acked = st.Flags&hwsim.TxStatAck != 0
 	if waited && !taken {
@@ -201,7 +212,6 @@ func (m *Medium) emitLocked(tr *Transmission, st *hwsim.TxStatus, waited, taken 
 			}
 		}
 	}
-	m.tap.Transmission(tr)
 }
 
 // chainTries counts the tries of a retry chain (as used, or as asked).
@@ -243,12 +253,11 @@ func (m *Medium) recordLost(tr *Transmission, rt *route, rx *radio, reach bool, 
 	tr.add(rt, rx, Lost, signal, hwsim.TxRate{}, n)
 }
 
-// emitMalformedLocked hands the tap a frame that did not parse, which
-// nobody received; st is its failed TX status.
-func (m *Medium) emitMalformedLocked(tx *radio, f *hwsim.Frame, st *hwsim.TxStatus) {
+// recordMalformedLocked records a frame that did not parse, which nobody
+// received; st is its failed TX status.
+func (m *Medium) recordMalformedLocked(tx *radio, f *hwsim.Frame, st *hwsim.TxStatus) {
 	rt := route{f: f, tx: tx}
 	tr := m.takeRecordLocked(&rt, f)
 	tr.Malformed = true
-	m.emitLocked(tr, st, false, false)
-	m.releaseLastLocked()
+	completeLocked(tr, st, false, false)
 }

@@ -165,11 +165,13 @@ func TestTapTimesAndMalformedFrames(t *testing.T) {
 		frameEvent(vw(1), frame(fcData, toDS, vw(0), vw(1), vw(0)), 5))
 	got = rec.all()
 	require.Len(t, got, 4)
-	assert.Equal(t, "vw1", got[1].TransmitterName, "the beacon settles at once")
-	assert.True(t, got[1].NoAck)
-	assert.Equal(t, "vw0", got[2].TransmitterName, "acks settle after the batch, in order")
+	assert.Equal(t, "vw0", got[1].TransmitterName, "in the order sent, though its ack waited")
+	assert.True(t, got[1].Acked)
+	assert.Equal(t, "vw1", got[2].TransmitterName)
+	assert.True(t, got[2].NoAck)
 	assert.Equal(t, "vw1", got[3].TransmitterName)
-	assert.True(t, got[2].Acked && got[3].Acked)
+	assert.True(t, got[3].Acked)
+	assert.Less(t, got[1].Data[0], got[2].Data[0], "data, then the beacon")
 }
 
 func TestTapAirtime(t *testing.T) {
@@ -269,6 +271,7 @@ func BenchmarkRouteTap(b *testing.B) {
 				m.mu.Lock()
 				m.handleLocked(conn, &ev)
 				m.settleWaitingLocked(conn)
+				m.handOverLocked()
 				m.mu.Unlock()
 			}
 		})
