@@ -146,8 +146,9 @@ func (t FrameType) String() string {
 // Filter selects the records a capture keeps. The zero Filter keeps
 // everything.
 type Filter struct {
-	// Radio keeps what this radio sent or received (was handed:
-	// Delivered or Refused); "" any radio. Names are compared as the
+	// Radio keeps the radio's own traffic: what it sent, what was
+	// addressed to it (whatever became of it), and the group-addressed
+	// frames it was handed; "" any radio. Names are compared as the
 	// records give them.
 	Radio string
 	// Types keeps frames of these types; 0 any type.
@@ -162,9 +163,10 @@ func (f *Filter) Match(r *Record) bool {
 	if f.Radio == "" || r.Transmitter == f.Radio {
 		return true
 	}
+	group := len(r.Frame) >= 10 && r.Frame[4]&0x01 != 0
 	for i := range r.Receptions {
-		if x := &r.Receptions[i]; x.Radio == f.Radio && x.Outcome.got() {
-			return true
+		if x := &r.Receptions[i]; x.Radio == f.Radio {
+			return x.Addressee || group && x.Outcome.got()
 		}
 	}
 	return false

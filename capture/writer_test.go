@@ -80,7 +80,8 @@ func TestWriterDecrypts(t *testing.T) {
 func TestWriterFilter(t *testing.T) {
 	beacon := &Record{Transmitter: "vw0", Frame: []byte{0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0},
 		NoAck: true, Receptions: []Reception{{Radio: "vw1", Outcome: Delivered}, {Radio: "vw2", Outcome: NotHeard}}}
-	data := recordOf(0, frameAt(mac.Addr{2, 0, 0, 0, 1, 0})) // ap -> sta
+	data := recordOf(0, frameAt(mac.Addr{2, 0, 0, 0, 1, 0})) // ap -> sta, overheard by vw9
+	data.Receptions = append(data.Receptions, Reception{Radio: "vw9", Outcome: Delivered, Signal: -50, Tries: 1})
 	tests := []struct {
 		name   string
 		filter Filter
@@ -89,10 +90,11 @@ func TestWriterFilter(t *testing.T) {
 		{"everything", Filter{}, []bool{true, true}},
 		{"mgmt", Filter{Types: TypeMgmt}, []bool{true, false}},
 		{"data or ctrl", Filter{Types: TypeData | TypeCtrl}, []bool{false, true}},
-		{"what vw1 got", Filter{Radio: "vw1"}, []bool{true, false}},
-		{"what vw2 did not hear", Filter{Radio: "vw2"}, []bool{false, false}},
+		{"group frames vw1 got", Filter{Radio: "vw1"}, []bool{true, false}},
+		{"group frames vw2 did not hear", Filter{Radio: "vw2"}, []bool{false, false}},
 		{"what the AP sent", Filter{Radio: "ap"}, []bool{false, true}},
-		{"what the station got, data", Filter{Radio: "sta", Types: TypeData}, []bool{false, true}},
+		{"what was addressed to the station, data", Filter{Radio: "sta", Types: TypeData}, []bool{false, true}},
+		{"what an overhearer got is not its own", Filter{Radio: "vw9"}, []bool{false, false}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

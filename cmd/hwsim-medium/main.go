@@ -222,7 +222,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	g.Go(func() error { return m.Run(gctx, sock) })
 	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
 	if ln != nil {
-		srv := &control.Server{Medium: m, Model: linkModel, Log: log.With("component", "control")}
+		srv := &control.Server{Medium: m, Model: linkModel, Capture: hub, Log: log.With("component", "control")}
 		g.Go(func() error { return srv.Serve(gctx, ln) })
 		log.Info("control socket ready", "path", o.control)
 	}

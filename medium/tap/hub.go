@@ -144,13 +144,11 @@ type Options struct {
 }
 
 // Start starts a capture that writes to w until Stop, or until writing
-// fails (Done). The capture's header is written before Start returns.
+// fails (Done). The capture's header is written before Start returns,
+// once the capture sees every transmission.
 func (h *Hub) Start(w io.Writer, o Options) (*Capture, error) {
 	cw, err := capture.NewWriter(w, o.Options)
 	if err != nil {
-		return nil, err
-	}
-	if err := cw.Flush(); err != nil {
 		return nil, err
 	}
 	n := h.QueueLen
@@ -166,12 +164,20 @@ func (h *Hub) Start(w io.Writer, o Options) (*Capture, error) {
 		c.pre = o.Filter
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	subs := append(append([]*Capture(nil), h.current()...), c)
 	h.subs.Store(&subs)
 	h.running[c] = true
 	if len(subs) == 1 {
 		h.m.SetTap(h)
+	}
+	h.mu.Unlock()
+	// The header goes out once the capture is attached: a reader that
+	// has it misses nothing sent afterwards. Records offered meanwhile
+	// wait in the queue.
+	if err := cw.Flush(); err != nil {
+		h.detach(c)
+		h.retire(c)
+		return nil, err
 	}
 	go c.run()
 	h.log.Info("capture started", "capture", c.name, "filter", describe(o.Filter), "decrypting", len(o.Keys) > 0)
