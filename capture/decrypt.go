@@ -35,9 +35,9 @@ type FileStats struct {
 // not; link type 127, 802.11 with radiotap, or 105, plain 802.11) from in
 // and writes it to out as pcapng, every packet in order, with the
 // WPA2/WPA3 frames keys can decrypt decrypted: Protected bit cleared,
-// CCMP header and MIC (and a trailing FCS) removed. Other packets are
-// copied unchanged; a frame that could not be decrypted gets a comment
-// saying why. Packet comments and the interfaces are kept. The
+// CCMP header and MIC (and a trailing FCS) removed, and a comment saying
+// so. Other packets are copied unchanged; a frame that could not be
+// decrypted gets a comment saying why. Packet comments and the interfaces are kept. The
 // decryption needs each station's 4-way handshake in the capture.
 func DecryptFile(in io.Reader, out io.Writer, keys []crypto.Key) (FileStats, error) {
 	br := bufio.NewReader(in)
@@ -205,8 +205,8 @@ func (d *fileDecrypter) packet(lt layers.LinkType, ci gopacket.CaptureInfo, data
 	return nil
 }
 
-// decrypt returns the packet to write, and a comment when a protected
-// frame stayed encrypted.
+// decrypt returns the packet to write, and a comment on what became of a
+// protected frame.
 func (d *fileDecrypter) decrypt(lt layers.LinkType, ci gopacket.CaptureInfo, data []byte) ([]byte, string) {
 	hdr, frame := []byte(nil), data
 	switch lt {
@@ -255,5 +255,5 @@ func (d *fileDecrypter) decrypt(lt layers.LinkType, ci gopacket.CaptureInfo, dat
 		}
 	}
 	d.buf = append(d.buf, out...)
-	return d.buf, ""
+	return d.buf, noteDecrypted
 }

@@ -51,6 +51,7 @@ func TestDecryptFile(t *testing.T) {
 				case "decrypted":
 					decrypted++
 					assert.Equal(t, in[i].ci.Length-16, p.ci.Length)
+					assert.Equal(t, noteDecrypted, p.comments[len(p.comments)-1])
 				case "not-protected":
 					assert.Equal(t, in[i].comments, p.comments)
 				default:

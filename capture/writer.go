@@ -23,6 +23,9 @@ const LinkType = layers.LinkTypeIEEE80211Radio
 // maxComment bounds one comment (the pcapng option length is 16 bits).
 const maxComment = 4000
 
+// noteDecrypted is the comment of a record written decrypted.
+const noteDecrypted = "crypto: decrypted (CCMP header and MIC removed)"
+
 // Options configure a Writer.
 type Options struct {
 	// Keys decrypt the WPA2/WPA3 traffic of the networks they belong to
@@ -124,7 +127,7 @@ func (w *Writer) decrypt(frame []byte) []byte {
 	case crypto.StatusNotProtected:
 	case crypto.StatusDecrypted:
 		w.stats.Decrypted++
-		w.notes = append(w.notes, "crypto: decrypted (CCMP header and MIC removed)")
+		w.notes = append(w.notes, noteDecrypted)
 	default:
 		w.stats.Undecrypted++
 		w.notes = append(w.notes, fmt.Sprintf("crypto: not decrypted: %s: %v", res.Status, res.Err))
