@@ -32,6 +32,7 @@ var llcEAPOL = []byte{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x88, 0x8e}
 // wantKey is what TestParseEAPOLKey checks of a parsed EAPOL-Key frame:
 // every fixed field, and the ends of the nonce and MIC.
 type wantKey struct {
+	version         uint8
 	info            KeyInfo
 	keyLen          uint16
 	replay          uint64
@@ -47,24 +48,30 @@ func checkKey(t *testing.T, name string, pdu []byte, w wantKey) {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	got := wantKey{k.Info, k.KeyLength, k.ReplayCounter, k.Nonce[0], k.Nonce[31], k.MIC[0], k.MIC[15], len(k.KeyData), k.Message()}
-	if got != w || k.ProtocolVersion != 2 || k.DescriptorType != DescriptorRSN || k.RSC != 0 {
-		t.Errorf("%s: got %+v (version %d, descriptor %d, RSC %d), want %+v", name, got, k.ProtocolVersion, k.DescriptorType, k.RSC, w)
+	got := wantKey{k.ProtocolVersion, k.Info, k.KeyLength, k.ReplayCounter, k.Nonce[0], k.Nonce[31], k.MIC[0], k.MIC[15], len(k.KeyData), k.Message()}
+	if got != w || k.DescriptorType != DescriptorRSN || k.RSC != 0 {
+		t.Errorf("%s: got %+v (descriptor %d, RSC %d), want %+v", name, got, k.DescriptorType, k.RSC, w)
 	}
 }
 
 func TestParseEAPOLKey(t *testing.T) {
-	// The first handshake of handshake_psk.txt, fields as gen_vectors.py
-	// wrote them.
-	pdus := eapolPDUs(t, scenarioFrames(t, "handshake_psk.txt"))
+	// The handshake of testdata/capture_wpa2.txt, as hostapd (802.1X
+	// version 2) and wpa_supplicant (version 1) sent it: fields read with
+	// tshark.
+	_, frames := captureWPA2(t)
+	pdus := eapolPDUs(t, frames)
 	for i, w := range []wantKey{
-		{0x008a, 16, 1, 0xbe, 0xba, 0x00, 0x00, 0, Message1},
-		{0x010a, 0, 1, 0xc4, 0xca, 0x1c, 0x65, 22, Message2},
-		{0x13ca, 16, 2, 0xbe, 0xba, 0x25, 0x85, 88, Message3},
-		{0x030a, 0, 2, 0x00, 0x00, 0x11, 0x8a, 0, Message4},
+		{2, 0x008a, 16, 1, 0x1f, 0xe6, 0x00, 0x00, 0, Message1},
+		{1, 0x010a, 0, 1, 0xc5, 0x85, 0x10, 0xc8, 22, Message2},
+		{2, 0x13ca, 16, 2, 0x1f, 0xe6, 0xbe, 0x83, 56, Message3},
+		{1, 0x030a, 0, 2, 0x00, 0x00, 0x2e, 0x89, 0, Message4},
 	} {
-		checkKey(t, fmt.Sprintf("handshake_psk.txt message %d", i+1), pdus[i], w)
+		checkKey(t, fmt.Sprintf("capture_wpa2.txt message %d", i+1), pdus[i], w)
 	}
+	// And one of gen_vectors.py's scenario, whose message 3 also carries
+	// an IGTK.
+	checkKey(t, "handshake_psk.txt message 3", eapolPDUs(t, scenarioFrames(t, "handshake_psk.txt"))[2],
+		wantKey{2, 0x13ca, 16, 2, 0xbe, 0xba, 0x25, 0x85, 88, Message3})
 	m1 := pdus[0]
 	// Bytes after the 802.1X length are ignored.
 	k, err := ParseEAPOLKey(append(bytes.Clone(m1), 0xee, 0xee))

@@ -24,6 +24,10 @@ func FuzzParseEAPOLKey(f *testing.F) {
 			f.Add(p)
 		}
 	}
+	_, real := captureWPA2(f)
+	for _, p := range eapolPDUs(f, real) {
+		f.Add(p)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		orig := bytes.Clone(b)
 		k, err := ParseEAPOLKey(b)
@@ -78,6 +82,10 @@ func FuzzParseKeyData(f *testing.F) {
 func FuzzDecryptor(f *testing.F) {
 	frames := scenarioFrames(f, "handshake_psk.txt")
 	for _, fr := range frames {
+		f.Add(fr)
+	}
+	_, real := captureWPA2(f)
+	for _, fr := range real {
 		f.Add(fr)
 	}
 	var keys []Key

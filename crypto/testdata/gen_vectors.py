@@ -6,7 +6,9 @@ hmac, and AES-CCM, AES key wrap and AES-CMAC come from the `cryptography`
 package (pip install cryptography). It does two things:
 
  1. Re-checks every published vector in vectors.json, so a byte
-    mistyped from a standard or RFC is caught by a second implementation.
+    mistyped from a standard or RFC is caught by a second implementation,
+    and the MICs and unicast frames of the real session in
+    capture_wpa2.txt.
  2. Writes handshake_*.txt: complete scenarios (4-way and group key
     handshakes, a PTK rekey, CCMP data and management frames, failures)
     built by simulating AP and stations, with the status and handshake
@@ -186,6 +188,35 @@ def check_vectors():
             fail(t["name"] + ": key ID")
         check(t["name"] + " encryption", ccmp_encrypt(plain, x(t["tk"]), pn, t["keyid"]), prot)
     return len(sum((v[k] for k in v if not k.startswith("_")), []))
+
+
+def check_capture():
+    """The real handshake of capture_wpa2.txt verifies with keys derived
+    here (its MICs, the GTK unwrap) and its unicast data frames decrypt: a
+    check of the file, and of this script's derivation against hostapd
+    and wpa_supplicant."""
+    frames = []
+    with open(os.path.join(HERE, "capture_wpa2.txt")) as f:
+        for line in f:
+            words = line.split("#")[0].split()
+            if words and words[0] == "frame":
+                frames.append(bytes.fromhex(words[1]))
+    llc = bytes.fromhex("aaaa03000000888e")
+    pdus = [f[f.index(llc) + len(llc):] for f in frames[:4]]
+    aa, spa = frames[0][10:16], frames[0][4:10]
+    pmk = pmk_from_passphrase("12345678", "test")
+    kck, kek, tk = ptk("sha1", pmk, aa, spa, pdus[0][17:49], pdus[1][17:49])
+    n = 0
+    for i, pdu in enumerate(pdus[1:], 2):
+        zeroed = pdu[:81] + bytes(16) + pdu[97:]
+        check("capture message %d MIC" % i, hmac.new(kck, zeroed, hashlib.sha1).digest()[:16], pdu[81:97])
+        n += 1
+    aes_key_unwrap(kek, pdus[2][99:])
+    for f in frames[4:]:
+        if f[4] & 1 == 0:  # unicast: the pairwise key
+            ccmp_decrypt(f, tk)  # raises if the MIC does not verify
+            n += 1
+    return n
 
 
 # --- 2. scenarios ------------------------------------------------------------------
@@ -470,10 +501,11 @@ def scenario_sae():
 
 def main():
     n = check_vectors()
+    m = check_capture()
     scenario_psk()
     scenario_psk_sha256()
     scenario_sae()
-    print("gen_vectors.py: %d published vectors verified; scenarios written" % n)
+    print("gen_vectors.py: %d published vectors and %d MICs and frames of the real capture verified; scenarios written" % (n, m))
 
 
 if __name__ == "__main__":
