@@ -1,42 +1,80 @@
 package crypto
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
-// iwdPDU returns a PDU of testdata/iwd_eapol.txt.
-func iwdPDU(t *testing.T, handshake, msg string) []byte {
-	t.Helper()
-	for _, f := range readLines(t, "iwd_eapol.txt") {
-		if f[0] == handshake && f[1] == msg {
-			return unhex(t, f[2])
+// eapolPDUs returns the EAPOL PDUs (802.1X header first) that the
+// unprotected data frames of frames carry, in order.
+func eapolPDUs(tb testing.TB, frames [][]byte) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, f := range frames {
+		h, err := mac.Parse(f)
+		if err != nil || !h.FC.IsData() || h.FC.Protected() {
+			continue
+		}
+		if body, ok := bytes.CutPrefix(h.Body(f), llcEAPOL); ok {
+			out = append(out, body)
 		}
 	}
-	t.Fatalf("no %s %s in iwd_eapol.txt", handshake, msg)
-	return nil
+	return out
+}
+
+// llcEAPOL is the LLC/SNAP header of an EAPOL frame (EtherType 0x888e).
+var llcEAPOL = []byte{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x88, 0x8e}
+
+// wantKey is what TestParseEAPOLKey checks of a parsed EAPOL-Key frame:
+// every fixed field, and the ends of the nonce and MIC.
+type wantKey struct {
+	version         uint8
+	info            KeyInfo
+	keyLen          uint16
+	replay          uint64
+	nonce0, nonce31 byte
+	mic0, mic15     byte
+	keyData         int
+	msg             Message
+}
+
+func checkKey(t *testing.T, name string, pdu []byte, w wantKey) {
+	t.Helper()
+	k, err := ParseEAPOLKey(pdu)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	got := wantKey{k.ProtocolVersion, k.Info, k.KeyLength, k.ReplayCounter, k.Nonce[0], k.Nonce[31], k.MIC[0], k.MIC[15], len(k.KeyData), k.Message()}
+	if got != w || k.DescriptorType != DescriptorRSN || k.RSC != 0 {
+		t.Errorf("%s: got %+v (descriptor %d, RSC %d), want %+v", name, got, k.DescriptorType, k.RSC, w)
+	}
 }
 
 func TestParseEAPOLKey(t *testing.T) {
-	// Field values as iwd's unit test lists them for eapol_key_data_9
-	// (message 3) and _11 (group message 1).
-	m3, err := ParseEAPOLKey(iwdPDU(t, "hwsim", "3/4"))
-	if err != nil {
-		t.Fatal(err)
+	// The handshake of testdata/capture_wpa2.txt, as hostapd (802.1X
+	// version 2) and wpa_supplicant (version 1) sent it: fields read with
+	// tshark.
+	_, frames := captureWPA2(t)
+	pdus := eapolPDUs(t, frames)
+	for i, w := range []wantKey{
+		{2, 0x008a, 16, 1, 0x1f, 0xe6, 0x00, 0x00, 0, Message1},
+		{1, 0x010a, 0, 1, 0xc5, 0x85, 0x10, 0xc8, 22, Message2},
+		{2, 0x13ca, 16, 2, 0x1f, 0xe6, 0xbe, 0x83, 56, Message3},
+		{1, 0x030a, 0, 2, 0x00, 0x00, 0x2e, 0x89, 0, Message4},
+	} {
+		checkKey(t, fmt.Sprintf("capture_wpa2.txt message %d", i+1), pdus[i], w)
 	}
-	if m3.ProtocolVersion != 2 || m3.DescriptorType != DescriptorRSN || m3.Info != 0x13ca ||
-		m3.Info.Version() != descVersionSHA1 || m3.KeyLength != 16 || m3.ReplayCounter != 2 ||
-		m3.Nonce[0] != 0x2b || m3.Nonce[31] != 0x25 || m3.RSC != 0 || len(m3.KeyData) != 56 ||
-		m3.MIC[0] != 0xf8 || m3.MIC[15] != 0xc5 || m3.Message() != Message3 {
-		t.Errorf("message 3: %+v", m3)
-	}
-	g1, err := ParseEAPOLKey(iwdPDU(t, "hwsim", "g1/2"))
-	if err != nil || g1.Info != 0x1382 || g1.ReplayCounter != 3 || len(g1.KeyData) != 32 || g1.Message() != GroupMessage1 {
-		t.Errorf("group message 1: %+v, %v", g1, err)
-	}
+	// And one of gen_vectors.py's scenario, whose message 3 also carries
+	// an IGTK.
+	checkKey(t, "handshake_psk.txt message 3", eapolPDUs(t, scenarioFrames(t, "handshake_psk.txt"))[2],
+		wantKey{2, 0x13ca, 16, 2, 0xbe, 0xba, 0x25, 0x85, 88, Message3})
+	m1 := pdus[0]
 	// Bytes after the 802.1X length are ignored.
-	m1 := iwdPDU(t, "hwsim", "1/4")
-	k, err := ParseEAPOLKey(append(m1, 0xee, 0xee))
+	k, err := ParseEAPOLKey(append(bytes.Clone(m1), 0xee, 0xee))
 	if err != nil || len(k.raw) != len(m1) {
 		t.Errorf("trailing bytes: %v, raw %d", err, len(k.raw))
 	}
@@ -47,7 +85,7 @@ func TestParseEAPOLKey(t *testing.T) {
 		}
 	}
 	// Key data length past the end.
-	bad := append([]byte(nil), m1...)
+	bad := bytes.Clone(m1)
 	bad[offKeyDataLen+1] = 1
 	if _, err := ParseEAPOLKey(bad); !errors.Is(err, ErrMalformed) {
 		t.Errorf("key data past the end: %v", err)

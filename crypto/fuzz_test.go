@@ -18,17 +18,14 @@ func scenarioFrames(tb testing.TB, name string) [][]byte {
 	return out
 }
 
-// iwdPDUs returns every EAPOL PDU of testdata/iwd_eapol.txt.
-func iwdPDUs(tb testing.TB) [][]byte {
-	var out [][]byte
-	for _, f := range readLines(tb, "iwd_eapol.txt") {
-		out = append(out, unhex(tb, f[2]))
-	}
-	return out
-}
-
 func FuzzParseEAPOLKey(f *testing.F) {
-	for _, p := range iwdPDUs(f) {
+	for _, file := range scenarioFiles {
+		for _, p := range eapolPDUs(f, scenarioFrames(f, file)) {
+			f.Add(p)
+		}
+	}
+	_, real := captureWPA2(f)
+	for _, p := range eapolPDUs(f, real) {
 		f.Add(p)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -85,6 +82,10 @@ func FuzzParseKeyData(f *testing.F) {
 func FuzzDecryptor(f *testing.F) {
 	frames := scenarioFrames(f, "handshake_psk.txt")
 	for _, fr := range frames {
+		f.Add(fr)
+	}
+	_, real := captureWPA2(f)
+	for _, fr := range real {
 		f.Add(fr)
 	}
 	var keys []Key

@@ -51,12 +51,6 @@ type vectors struct {
 	PRFSHA1 []struct {
 		Name, Key, Label, Data, Out string
 	} `json:"prf_sha1"`
-	KDFSHA256 []struct {
-		Name, Key, Label, Context, Out string
-	} `json:"kdf_sha256"`
-	PTKSHA1 []struct {
-		Name, PMK, AA, SPA, SNonce, ANonce, KCK, KEK, TK string
-	} `json:"ptk_sha1"`
 	CMAC []struct {
 		Name, Key, Msg, MAC string
 	} `json:"cmac"`

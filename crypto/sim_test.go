@@ -10,8 +10,8 @@ import (
 
 // simPair plays both ends of a handshake with the package's own
 // derivation functions, for cases the generated scenarios do not cover.
-// The generated scenarios and iwd's real frames check those functions
-// against other implementations; these tests check the state machine.
+// The generated scenarios check those functions against another
+// implementation; these tests check the state machine.
 type simPair struct {
 	t        *testing.T
 	scheme   keyScheme

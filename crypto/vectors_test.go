@@ -42,37 +42,6 @@ func TestPRFSHA1Vectors(t *testing.T) {
 	}
 }
 
-func TestKDFSHA256Vectors(t *testing.T) {
-	for _, tc := range loadVectors(t).KDFSHA256 {
-		want := unhex(t, tc.Out)
-		if got := kdfSHA256(unhex(t, tc.Key), tc.Label, unhex(t, tc.Context), 8*len(want)); !bytes.Equal(got, want) {
-			t.Errorf("%s:\n got %x\nwant %x", tc.Name, got, want)
-		}
-	}
-}
-
-func TestPTKVectors(t *testing.T) {
-	for _, tc := range loadVectors(t).PTKSHA1 {
-		var an, sn [nonceLen]byte
-		copy(an[:], unhex(t, tc.ANonce))
-		copy(sn[:], unhex(t, tc.SNonce))
-		aa, spa := mac.Addr(unhex(t, tc.AA)), mac.Addr(unhex(t, tc.SPA))
-		p := derivePTK(schemeSHA1, unhex(t, tc.PMK), aa, spa, &an, &sn)
-		for _, part := range []struct {
-			name      string
-			got, want []byte
-		}{{"KCK", p.kck[:], unhex(t, tc.KCK)}, {"KEK", p.kek[:], unhex(t, tc.KEK)}, {"TK", p.tk[:], unhex(t, tc.TK)}} {
-			if len(part.want) > 0 && !bytes.Equal(part.got, part.want) {
-				t.Errorf("%s: %s %x, want %x", tc.Name, part.name, part.got, part.want)
-			}
-		}
-		// The derivation is symmetric in the addresses and nonces.
-		if q := derivePTK(schemeSHA1, unhex(t, tc.PMK), spa, aa, &sn, &an); q != p {
-			t.Errorf("%s: PTK depends on the order of its inputs", tc.Name)
-		}
-	}
-}
-
 func TestCMACVectors(t *testing.T) {
 	for _, tc := range loadVectors(t).CMAC {
 		got := cmacAES(mustBlock(t, unhex(t, tc.Key)), unhex(t, tc.Msg))

@@ -138,6 +138,13 @@ type airFrame struct {
 	// dstBlocked: the destination was withheld by a block or the
 	// denylist, and counted so.
 	dstBlocked bool
+
+	// rec is the frame's capture record while recording (a tap was set
+	// at its first try); dstRec indexes the addressee's reception in it
+	// (-1: none yet).
+	rec       Transmission
+	recording bool
+	dstRec    int
 }
 
 // airTx is one transmission: a try of a frame, or an ACK (frame nil).
@@ -273,6 +280,10 @@ func (a *air) arriveLocked(ev *hwsim.Event) {
 	}
 	fr := a.frame(&ev.Frame)
 	if !a.m.beginLocked(&fr.rt, &fr.f, &fr.st) {
+		if a.m.tap != nil {
+			a.m.recordMalformedLocked(fr.rt.tx, &fr.f, &fr.st)
+			a.m.handOverLocked()
+		}
 		a.release(fr)
 		a.dirty = true
 		a.conn.Status(&fr.st)
@@ -302,8 +313,10 @@ func (a *air) frame(f *hwsim.Frame) *airFrame {
 		fr = &airFrame{}
 	}
 	buf := append(fr.buf[:0], f.Data...)
+	recs := fr.rec.Receptions[:0]
 	*fr = airFrame{f: *f, buf: buf}
 	fr.f.Data = buf
+	fr.rec.Receptions = recs
 	return fr
 }
 

@@ -51,6 +51,7 @@ func (a *air) fanOutLocked(x *airTx, fr *airFrame) {
 	tx.grow(len(m.radios))
 	first := fr.tries == 1
 	d := m.deliveryOf(&fr.f)
+	rec := a.recordLocked(fr, x)
 	for _, rx := range m.radios {
 		if rx == nil || rx == tx || (!first && rx != dst) {
 			continue
@@ -59,13 +60,19 @@ func (a *air) fanOutLocked(x *airTx, fr *airFrame) {
 			if first {
 				tx.links[rx.ID].Blocked++
 				fr.dstBlocked = fr.dstBlocked || rx == dst
+				if rec != nil {
+					m.withheld(rec, rt, rx)
+				}
 			}
 			continue
 		}
-		signal, ok := a.decodeLocked(x, rx)
-		if !ok {
+		signal, o := a.decodeLocked(x, rx)
+		if o != Delivered {
 			if rx != dst || rt.noAck() {
 				tx.links[rx.ID].Lost++
+			}
+			if rec != nil {
+				noteTry(rec, fr, rx, o, signal)
 			}
 			continue
 		}
@@ -78,9 +85,59 @@ func (a *air) fanOutLocked(x *airTx, fr *airFrame) {
 			if a.conn.Delivered(t) {
 				fr.acked = true
 				fr.st.Signal = signal
+			} else {
+				o = Refused
 			}
 		}
+		if rec != nil {
+			noteTry(rec, fr, rx, o, signal)
+		}
 	}
+}
+
+// recordLocked returns the capture record of fr, begun at its first try x;
+// nil without a tap, or when the tap came after the first try.
+func (a *air) recordLocked(fr *airFrame, x *airTx) *Transmission {
+	m := a.m
+	if m.tap == nil {
+		return nil
+	}
+	if fr.tries == 1 {
+		m.beginRecord(&fr.rec, &fr.rt, &fr.f, a.epoch.Sub(m.start)+x.start)
+		fr.recording, fr.dstRec = true, -1
+	}
+	if !fr.recording {
+		return nil
+	}
+	return &fr.rec
+}
+
+// noteTry records the outcome o of fr's current try at rx: a new
+// reception at the first try, the addressee's updated at later ones.
+func noteTry(tr *Transmission, fr *airFrame, rx *radio, o Outcome, signal int32) {
+	var rate hwsim.TxRate
+	if o == Delivered || o == Refused {
+		rate = fr.rate
+	}
+	tries := 1
+	switch {
+	case o == NotHeard:
+		tries = 0
+	case rx == fr.rt.dst:
+		tries = fr.tries
+	}
+	if rx == fr.rt.dst {
+		if o == Delivered {
+			tr.Rate = fr.rate
+		}
+		if fr.dstRec >= 0 {
+			r := &tr.Receptions[fr.dstRec]
+			r.Outcome, r.Signal, r.Rate, r.Tries = o, signal, rate, tries
+			return
+		}
+		fr.dstRec = len(tr.Receptions)
+	}
+	tr.add(&fr.rt, rx, o, signal, rate, tries)
 }
 
 // deliverLocked hands a decoded try to rx and returns the ticket of a
@@ -98,13 +155,14 @@ func (a *air) deliverLocked(d *hwsim.Delivery, rt *route, rx *radio, signal int3
 
 // decodeLocked judges whether rx decodes try x: its signal against the
 // noise plus every overlapping transmission, weighted by the channels'
-// overlap. A try lost to interference at its destination (or at anyone, for
-// a frame nobody acks) is marked collided.
-func (a *air) decodeLocked(x *airTx, rx *radio) (int32, bool) {
+// overlap. It returns Delivered when rx decodes it, else why not. A try
+// lost to interference at its destination (or at anyone, for a frame
+// nobody acks) is marked collided.
+func (a *air) decodeLocked(x *airTx, rx *radio) (int32, Outcome) {
 	m := a.m
 	signal, heard := m.model.Hear(&x.from.Peer, &rx.Peer, x.freq)
 	if !heard {
-		return signal, false
+		return signal, NotHeard
 	}
 	imW, deaf := a.interferenceLocked(x, rx)
 	var ok bool
@@ -120,10 +178,19 @@ func (a *air) decodeLocked(x *airTx, rx *radio) (int32, bool) {
 		eff := int32(math.Round(noise + sinr))
 		ok = !m.lost(x.from, rx, &x.frame.f, eff, x.frame.rate)
 	}
-	if !ok && (imW > 0 || deaf) && (rx == x.frame.rt.dst || x.frame.rt.noAck()) {
-		x.collided = true
+	switch {
+	case ok:
+		return signal, Delivered
+	case deaf || imW > 0:
+		if rx == x.frame.rt.dst || x.frame.rt.noAck() {
+			x.collided = true
+		}
+		if deaf {
+			return signal, Deaf
+		}
+		return signal, Collided
 	}
-	return signal, ok
+	return signal, Lost
 }
 
 // interferenceLocked sums, in mW, what reaches rx of the transmissions that
@@ -174,6 +241,10 @@ func (a *air) finishLocked(ar *airRadio) {
 	ar.queue = ar.queue[:len(ar.queue)-1]
 	rt := &fr.rt
 	a.m.settleLocked(rt, &fr.st, fr.acked, &fr.used)
+	if fr.recording && a.m.tap != nil {
+		completeLocked(&fr.rec, &fr.st, false, false)
+		a.m.tap.Transmission(&fr.rec)
+	}
 	if !fr.acked && !rt.noAck() && rt.dst != nil && !fr.dstBlocked {
 		rt.tx.links[rt.dst.ID].Lost++
 	}

@@ -128,6 +128,10 @@ type Medium struct {
 	// waiting are the frames of the current batch whose acks wait for
 	// their addressees' answers.
 	waiting []awaited
+
+	// tap sees every transmission (captures); nil when nobody captures.
+	tap     Tap
+	tapRecs tapRecords
 }
 
 // New returns a Medium with no radios.

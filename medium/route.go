@@ -34,6 +34,9 @@ func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
 			conn.Sync()
 			m.settleWaitingLocked(conn)
 		}
+		if m.tapRecs.used > 0 {
+			m.handOverLocked()
+		}
 		m.mu.Unlock()
 		m.flush(conn)
 	}
@@ -110,6 +113,9 @@ type awaited struct {
 	// tries is the chain as used up to the try that got through (with a
 	// loss model).
 	tries [hwsim.MaxTxRates]hwsim.TxRate
+	// rec is the frame's capture record, completed once settled (nil
+	// without a tap).
+	rec *Transmission
 }
 
 // routeLocked delivers one frame and reports its TX status, or leaves the
@@ -119,6 +125,9 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 	var rt route
 	st := &m.status
 	if !m.beginLocked(&rt, f, st) {
+		if m.tap != nil {
+			m.recordMalformedLocked(rt.tx, f, st)
+		}
 		conn.Status(st)
 		return
 	}
@@ -130,16 +139,24 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 	tries := f.Rates
 	first := firstRate(&f.Rates)
 	d := m.deliveryOf(f)
+	// rec stays nil without a tap: one check per receiver, no record.
+	var rec *Transmission
+	if m.tap != nil {
+		rec = m.takeRecordLocked(&rt, f)
+	}
 	for _, rx := range m.radios {
 		if rx == nil || rx == tx {
 			continue
 		}
 		if m.blockedLocked(&rt, rx) {
 			tx.links[rx.ID].Blocked++
+			if rec != nil {
+				m.withheld(rec, &rt, rx)
+			}
 			continue
 		}
-		signal, heard := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
-		rate := first
+		signal, reach := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
+		heard, rate := reach, first
 		if heard && m.loss != nil {
 			if rx == dst {
 				rate, heard = m.walkRetries(tx, rx, f, signal, &tries)
@@ -150,6 +167,9 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 		}
 		if !heard {
 			tx.links[rx.ID].Lost++
+			if rec != nil {
+				m.recordLost(rec, &rt, rx, reach, signal, f)
+			}
 			continue
 		}
 		// Inline rather than a call per receiver (as air.deliverLocked),
@@ -166,13 +186,19 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 			ticket, ackSignal = t, signal
 		}
 		countDelivery(&rt, rx)
+		if rec != nil {
+			m.recordDelivered(rec, &rt, rx, signal, rate, &tries)
+		}
 	}
 	if ticket != 0 {
 		// Acked if the addressee's kernel takes it: known after Sync.
-		m.waiting = append(m.waiting, awaited{rt: rt, st: *st, ticket: ticket, signal: ackSignal, tries: tries})
+		m.waiting = append(m.waiting, awaited{rt: rt, st: *st, ticket: ticket, signal: ackSignal, tries: tries, rec: rec})
 		return
 	}
 	m.settleLocked(&rt, st, false, m.walked(&tries))
+	if rec != nil {
+		completeLocked(rec, st, false, false)
+	}
 	conn.Status(st)
 }
 
@@ -186,6 +212,9 @@ func (m *Medium) settleWaitingLocked(conn hwsim.Conn) {
 			w.st.Signal = w.signal
 		}
 		m.settleLocked(&w.rt, &w.st, acked, m.walked(&w.tries))
+		if w.rec != nil {
+			completeLocked(w.rec, &w.st, true, acked)
+		}
 		conn.Status(&w.st)
 	}
 	clear(m.waiting)

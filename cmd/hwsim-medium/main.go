@@ -28,6 +28,7 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
+	"github.com/hwsim-medium/hwsim-medium/medium/tap"
 )
 
 const usage = `Usage: hwsim-medium [flags]
@@ -54,6 +55,9 @@ type options struct {
 	// cpuProfile is where a pprof CPU profile of the whole run goes.
 	cpuProfile string
 	timing     medium.Timing
+	// pcap is the capture file, decrypt its keys (capture.go).
+	pcap    string
+	decrypt keysFlag
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -70,7 +74,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.control, "control", control.DefaultPath, "path of the control socket that vwifi-tool talks to (root only); \"\" disables it")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof (written when the medium stops)")
 	timing := fs.String("timing", "fast", "fast: deliver every frame at once (the default); airtime: simulate each frame's time on the air with CSMA/CA contention, collisions and interference (see docs/models.md)")
+	addCaptureFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if err := checkCaptureFlags(&o); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
@@ -134,6 +142,15 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if os.Geteuid() != 0 {
 		return errors.New("must run as root (creating radios and registering as the medium need CAP_NET_ADMIN): try sudo hwsim-medium")
 	}
+	var pcap *os.File
+	if o.pcap != "" {
+		f, err := os.Create(o.pcap)
+		if err != nil {
+			return fmt.Errorf("--pcap: %w", err)
+		}
+		pcap = f
+		defer f.Close() // closed by the capture's stop unless we fail first
+	}
 	client, err := dialLoading(ctx, log)
 	if err != nil {
 		return err
@@ -169,6 +186,18 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	mcfg.RadioName = names.lookup
 	m := medium.New(mcfg)
+	// The hub costs nothing until a capture starts: --pcap or vwifi-tool
+	// capture.
+	hub := tap.New(m, log.With("component", "capture"))
+	stopCapture := func() {}
+	if pcap != nil {
+		if stopCapture, err = startFileCapture(hub, pcap, &o, log); err != nil {
+			return err
+		}
+		// Called after the medium stops, below; this is for early
+		// returns.
+		defer stopCapture()
+	}
 
 	nl, err := hwsim.DialNL80211(ctx)
 	if err != nil {
@@ -193,7 +222,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	g.Go(func() error { return m.Run(gctx, sock) })
 	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
 	if ln != nil {
-		srv := &control.Server{Medium: m, Model: linkModel, Log: log.With("component", "control")}
+		srv := &control.Server{Medium: m, Model: linkModel, Capture: hub, Log: log.With("component", "control")}
 		g.Go(func() error { return srv.Serve(gctx, ln) }) // logs "control socket ready"
 	}
 	log.Info("medium running", "radios", len(created))
@@ -201,6 +230,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	// Written before the radios are removed, which can take longer than
 	// whoever stopped us waits.
 	stopProfile()
+	stopCapture()
 	st := m.Status()
 	ss := sock.Stats()
 	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "skipped", ss.Skipped, "send_errors", ss.SendErrors, "unanswered", ss.Unanswered, "uptime", st.Uptime.Round(time.Second))

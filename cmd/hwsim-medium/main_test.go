@@ -3,11 +3,13 @@ package main
 import (
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hwsim-medium/hwsim-medium/crypto"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 )
@@ -26,6 +28,16 @@ func TestParseFlags(t *testing.T) {
 		{name: "fast", args: []string{"--timing", "fast"}, want: func(*options) {}},
 		{name: "cpuprofile", args: []string{"--cpuprofile", "/tmp/m.prof"}, want: func(o *options) { o.cpuProfile = "/tmp/m.prof" }},
 		{name: "model and debug", args: []string{"-c", "m.yaml", "--log-level", "debug"}, want: func(o *options) { o.config, o.logLevel = "m.yaml", slog.LevelDebug }},
+		{name: "pcap", args: []string{"--pcap", "/tmp/air.pcapng"}, want: func(o *options) { o.pcap = "/tmp/air.pcapng" }},
+		{name: "pcap decrypted", args: []string{"--pcap", "a.pcapng", "--decrypt", "test:12345678", "--decrypt", "pmk=" + strings.Repeat("ab", 32)},
+			want: func(o *options) {
+				o.pcap = "a.pcapng"
+				k1, _ := crypto.ParseKey("test:12345678")
+				k2, _ := crypto.ParseKey("pmk=" + strings.Repeat("ab", 32))
+				o.decrypt = keysFlag{keys: []crypto.Key{k1, k2}, specs: []string{`passphrase for SSID "test"`, "PMK"}}
+			}},
+		{name: "decrypt without pcap", args: []string{"--decrypt", "test:12345678"}, wantErr: "--decrypt needs --pcap FILE"},
+		{name: "bad key", args: []string{"--pcap", "a", "--decrypt", "test:short"}, wantErr: `--decrypt (value 1 of 1): crypto: key for SSID "test": `},
 		{name: "bad timing", args: []string{"--timing", "slow"}, wantErr: `--timing "slow": must be fast or airtime`},
 		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: `--log-level "loud": want debug, info, warn or error`},
 		{name: "negative radios", args: []string{"--radios", "-1"}, wantErr: "--radios -1: must be between 0 and"},

@@ -57,6 +57,28 @@ Commands:
   unblock TX RX [--both]  undo block
   version                 print vwifi-tool's version
 
+Capture (docs/capture.md):
+  capture [-w FILE|-] [--radio NAME] [--type mgmt|ctrl|data]
+          [--decrypt SSID:PASS]
+                          live capture of the air as pcapng (802.11 with
+                          radiotap; what each radio got in the packet
+                          comments) until Ctrl-C or the medium stops.
+                          -w - (or no -w when stdout is not a terminal)
+                          writes to stdout: vwifi-tool capture -w - |
+                          tshark -r -. --radio keeps the radio's own
+                          traffic (what it sent, what was addressed to it,
+                          group frames it got); --type (repeatable, or
+                          comma-separated) keeps frames of those types;
+                          --decrypt (repeatable; also SSID:pmk=HEX and
+                          pmk=HEX) decrypts WPA2/WPA3-Personal traffic of
+                          stations whose 4-way handshake it sees
+  decrypt --psk SSID:PASS IN OUT
+                          decrypt a capture made anywhere (pcap or pcapng,
+                          802.11 with or without radiotap; - for stdin or
+                          stdout) into a pcapng file; --psk is repeatable
+                          and takes the same keys as --decrypt. Needs no
+                          medium
+
 Link-model commands (they need a medium started with -c FILE; see
 docs/models.md):
   move RADIO X Y [Z]      place RADIO at (X, Y, Z) metres (Z defaults to
@@ -116,6 +138,14 @@ type options struct {
 	clear    bool     // -c
 	seedFlag bool     // any of -d, -s, -c given
 	args     []string // command and its arguments
+
+	// capture and decrypt (capture.go)
+	write    string   // -w
+	radio    string   // --radio
+	types    []string // --type, each maybe comma-separated
+	decrypt  []string // --decrypt, as given (parsed later, never echoed)
+	psk      []string // --psk, as given
+	captured []string // the capture and decrypt flags given, for checks
 }
 
 // usageError is a mistake on the command line.
@@ -174,6 +204,14 @@ func parseArgs(args []string) (options, error) {
 			o.both, err = true, noValue()
 		case name == "help" || a == "-h":
 			o.help = true
+		case a == "-w" || name == "radio" || name == "type" || name == "decrypt" || name == "psk":
+			// Before the getopt-style -dVALUE below: -decrypt is ours.
+			if !hasVal {
+				val, err = value(&i, a)
+			}
+			if err == nil {
+				err = o.addCaptureFlag(name, val)
+			}
 		case a == "-d" || a == "-s":
 			var v string
 			if v, err = value(&i, a); err == nil {
@@ -214,6 +252,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if o.both && (len(o.args) == 0 || (o.args[0] != "block" && o.args[0] != "unblock" && o.args[0] != "link")) {
 		return o, usagef("--both applies to block, unblock and link only")
+	}
+	if err := o.checkCaptureFlags(); err != nil {
+		return o, err
 	}
 	return o, nil
 }

@@ -68,6 +68,9 @@ func (t *tool) stats(ctx context.Context) error {
 	fmt.Fprintf(w, "frames:\t%d\n", st.Stats.Frames)
 	fmt.Fprintf(w, "malformed:\t%d\n", st.Stats.Malformed)
 	fmt.Fprintf(w, "send errors:\t%d\n", st.Stats.SendErrors)
+	if c := st.Capture; c != nil {
+		fmt.Fprintf(w, "captures:\t%d running, %d records written, %d dropped (read too slowly)\n", c.Running, c.Written, c.Dropped)
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}

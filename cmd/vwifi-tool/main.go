@@ -1,8 +1,9 @@
 // Command vwifi-tool controls a running hwsim-medium through its control
 // socket. Without arguments, and with the -d/-s/-c flags, it behaves like
 // the vwifi project's tool of the same name, word for word; its commands
-// (radios, deny, block, stats, and move, txpower, velocity, link, model for
-// the link model) do more. Run it with --help for the details.
+// (radios, deny, block, stats; move, txpower, velocity, link, model for
+// the link model; capture, a live pcapng capture, and decrypt, which
+// needs no medium) do more. Run it with --help for the details.
 package main
 
 import (
@@ -160,6 +161,10 @@ func (t *tool) dispatch(ctx context.Context) error {
 			return err
 		}
 		return t.model(ctx)
+	case "capture":
+		return t.captureCmd(ctx, rest)
+	case "decrypt":
+		return t.decryptCmd(rest)
 	case "version":
 		if err := noArgs(); err != nil {
 			return err

@@ -136,6 +136,11 @@ func main() {
 			args = append([]string{"-test.run=^$", "-test.bench=" + *benchRE, "-test.benchtime=1x",
 				"-test.timeout=" + (*timeout - 30*time.Second).String()}, extra...)
 		}
+		if mode == "test" {
+			// Files for the host checks come back over the console
+			// (hostcheck.go).
+			run += "export HWSIM_VM_CONSOLE_FILES=1\n"
+		}
 		run += "cd /tmp\n/usr/local/bin/integration.test " + shellQuote(args) + "\n"
 	case "demo":
 		ov.hostFile["usr/local/bin/demo.sh"] = *demoScript
@@ -192,7 +197,15 @@ EOF
 		status = 1
 	}
 	if mode == "test" {
-		s := summarize(res.Lines)
+		lines := res.Lines
+		if status == 0 || res.Marker {
+			host, ok := runHostChecks(res.Lines, ov.testBin, filepath.Join(*cache, "vm-files"))
+			lines = append(lines, host...)
+			if !ok && status == 0 {
+				status = 1
+			}
+		}
+		s := summarize(lines)
 		logf("%s", s.String())
 		if status == 0 && s.Ran == 0 {
 			logf("FAIL: no integration test ran")

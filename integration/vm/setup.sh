@@ -39,6 +39,9 @@ declare -A want=(
 	[tcpdump]=/usr/bin/tcpdump
 	[zstd]=/usr/bin/zstd
 	[xz-utils]=/usr/bin/xz
+	# tshark runs on the host only (too big for the VM image): it checks
+	# the captures TestCapture sends over the console.
+	[tshark]=/usr/bin/tshark
 )
 
 missing=()

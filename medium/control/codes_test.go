@@ -80,6 +80,7 @@ func TestErrorCodes(t *testing.T) {
 		{"unknown radio, block", withModel, `{"v":1,"cmd":"link.unblock","args":{"tx":"vw9","rx":"vw1"}}`, api.CodeUnknownRadio, false},
 		{"unknown radio, model", withModel, `{"v":1,"cmd":"link.clear","args":{"tx":"vw0","rx":"vw9"}}`, api.CodeUnknownRadio, false},
 		{"no model", noModel, `{"v":1,"cmd":"model.get"}`, api.CodeNoModel, false},
+		{"no capture hub", noModel, `{"v":1,"cmd":"capture"}`, api.CodeUnavailable, false},
 		{"not root", refusing, `{"v":1,"cmd":"status"}`, api.CodePermissionDenied, true},
 		{"too many connections", busy, `{"v":1,"cmd":"status"}`, api.CodeBusy, true},
 		{"medium fails", broken, `{"v":1,"cmd":"deny.add","args":{"rules":[{"dst":"vw0","src":"vw1"}]}}`, api.CodeInternal, false},
@@ -104,7 +105,7 @@ func TestErrorCodes(t *testing.T) {
 		})
 	}
 	for _, c := range []api.Code{api.CodeBadRequest, api.CodeUnsupportedVersion, api.CodeUnknownCommand, api.CodeBadArgs,
-		api.CodeUnknownRadio, api.CodeNoModel, api.CodePermissionDenied, api.CodeBusy, api.CodeInternal} {
+		api.CodeUnknownRadio, api.CodeNoModel, api.CodePermissionDenied, api.CodeBusy, api.CodeUnavailable, api.CodeInternal} {
 		assert.True(t, seen[c], "no situation produced %s", c)
 	}
 }

@@ -21,6 +21,9 @@ type command struct {
 	// run carries the command out; args are still encoded. It returns
 	// the result, which is encoded as the response's "result".
 	run handler
+	// stream, instead of run, carries out a command whose response is
+	// followed by a stream on the connection (capture).
+	stream streamer
 }
 
 // handler carries out command cmd with arguments args.
@@ -45,6 +48,7 @@ func commandTable() []command {
 		{name: api.CmdLinkSet, needsModel: true, run: modelCall(checkLinkSet, setLinks)},
 		{name: api.CmdLinkClear, needsModel: true, run: modelCall(checkLinkClear, clearLinks)},
 		{name: api.CmdModelGet, readOnly: true, needsModel: true, run: noArgs((*Server).modelGet)},
+		{name: api.CmdCapture, readOnly: true, stream: captureCmd},
 	}
 }
 
@@ -74,7 +78,14 @@ func withArgs[A any](check func(cmd string, a *A) error, do func(s *Server, cmd 
 	}
 }
 
-func (s *Server) status() any { return wireStatus(s.Medium.Status()) }
+func (s *Server) status() any {
+	st := wireStatus(s.Medium.Status())
+	if s.Capture != nil {
+		cs := s.Capture.Stats()
+		st.Capture = &api.CaptureStats{Running: cs.Captures, Written: cs.Written, Dropped: cs.Dropped}
+	}
+	return st
+}
 
 func (s *Server) radios() any { return api.RadiosResult{Radios: wireRadios(s.Medium.Radios())} }
 

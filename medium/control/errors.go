@@ -28,6 +28,8 @@ func codeOf(err error) api.Code {
 		return api.CodeUnknownRadio
 	case errors.Is(err, errNoModel):
 		return api.CodeNoModel
+	case errors.Is(err, errNoCapture):
+		return api.CodeUnavailable
 	case errors.Is(err, errBadArgs):
 		return api.CodeBadArgs
 	case errors.Is(err, errUnknownCommand):

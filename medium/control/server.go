@@ -124,6 +124,9 @@ type Server struct {
 	// Idle is how long a connection may wait between requests; 0 means
 	// api.IdleTimeout.
 	Idle time.Duration
+	// Capture runs the capture command's live captures; nil makes it
+	// fail.
+	Capture Capturer
 }
 
 // Serve serves the control API of m, which has no link model, on ln,
@@ -251,7 +254,15 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 			}
 			return
 		}
-		resp := s.handle(line, log)
+		resp, stream := s.handle(line, log)
+		if stream != nil {
+			// The connection is the stream's now, response included,
+			// with no deadline: a slow reader makes the capture drop,
+			// never the server time out.
+			c.SetDeadline(time.Time{})
+			stream(c, r, encodeResponse(resp), log)
+			return
+		}
 		c.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if _, err := c.Write(encodeResponse(resp)); err != nil {
 			log.Debug("writing a control response failed", "err", err)
@@ -260,19 +271,24 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 }
 
-// handle carries out one request line and returns its response. The
+// handle carries out one request line and returns its response, and for
+// a streaming command that succeeded the stream that follows it. The
 // medium is touched only by a request that decodes completely.
-func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
+func (s *Server) handle(line []byte, log *slog.Logger) (api.Response, stream) {
 	c, args, err := decodeRequest(line)
 	if err != nil {
-		return errorResponse(codeOf(err), err.Error())
+		return errorResponse(codeOf(err), err.Error()), nil
 	}
 	cmd := c.name
 	var result any
-	if c.needsModel && s.Model == nil {
+	var str stream
+	switch {
+	case c.needsModel && s.Model == nil:
 		// The missing model is what to fix first, whatever the args.
 		err = errNoModel
-	} else {
+	case c.stream != nil:
+		result, str, err = c.stream(s, cmd, args)
+	default:
 		result, err = c.run(s, cmd, args)
 	}
 	if err != nil {
@@ -282,17 +298,17 @@ func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
 		} else {
 			log.Debug("control request failed", "cmd", cmd, "code", code, "err", err)
 		}
-		return errorResponse(code, err.Error())
+		return errorResponse(code, err.Error()), nil
 	}
 	raw, err := json.Marshal(result)
 	if err != nil {
 		log.Warn("encoding a control result failed", "cmd", cmd, "err", err)
-		return errorResponse(api.CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err))
+		return errorResponse(api.CodeInternal, fmt.Sprintf("%s: encoding the result: %v", cmd, err)), nil
 	}
 	if !c.readOnly {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
-	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}
+	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}, str
 }
 
 // wireRequest tells a missing version from a wrong one.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"sync"
@@ -263,6 +264,34 @@ func (c *Client) Model(ctx context.Context) (ModelConfig, error) {
 	err := c.Do(ctx, CmdModelGet, nil, &cfg)
 	return cfg, err
 }
+
+// errStreaming is why a Client that started a capture serves no other
+// request.
+var errStreaming = errors.New("the connection carries a capture stream")
+
+// Capture starts a live capture (the capture command) and returns the
+// medium's answer and the capture as a pcapng stream. The stream runs
+// until it is closed or the medium stops (reading then ends with io.EOF
+// or an error); ctx bounds the request, not the stream. Blocks arrive
+// whole but may be split across reads. The Client serves no other request
+// afterwards: closing the stream closes it.
+func (c *Client) Capture(ctx context.Context, args CaptureArgs) (io.ReadCloser, CaptureResult, error) {
+	var res CaptureResult
+	if err := c.Do(ctx, CmdCapture, args, &res); err != nil {
+		return nil, res, err
+	}
+	c.mu.Lock()
+	c.broken = errStreaming
+	c.mu.Unlock()
+	return &captureStream{c: c}, res, nil
+}
+
+// captureStream reads the pcapng bytes that follow a capture's response,
+// the reader's buffered ones first.
+type captureStream struct{ c *Client }
+
+func (s *captureStream) Read(p []byte) (int, error) { return s.c.r.Read(p) }
+func (s *captureStream) Close() error               { return s.c.conn.Close() }
 
 // ErrorCode returns the code of the medium's answer in err's chain (see
 // ServerError), or "" if err is not an answer of the medium: it did not

@@ -62,6 +62,10 @@ const (
 	CmdLinkSet       = "link.set"       // args LinkSetArgs; result LinkSetArgs
 	CmdLinkClear     = "link.clear"     // args LinkArgs; result LinkArgs
 	CmdModelGet      = "model.get"      // no args; result ModelConfig
+
+	// CmdCapture starts a live capture: its response is followed by a
+	// pcapng stream on the same connection (see Client.Capture).
+	CmdCapture = "capture" // args CaptureArgs; result CaptureResult, then pcapng
 )
 
 // Request is one request line.
@@ -122,6 +126,9 @@ const (
 	// CodeBusy: the medium serves MaxConns connections already; the
 	// connection is closed. Try again later.
 	CodeBusy Code = "busy"
+	// CodeUnavailable: the medium was started without what the command
+	// needs (capture, from a medium served without a capture hub).
+	CodeUnavailable Code = "unavailable"
 	// CodeInternal: the medium failed to carry out a valid request.
 	CodeInternal Code = "internal"
 )
@@ -138,6 +145,9 @@ type Status struct {
 	Radios int `json:"radios"`
 	// Stats are the medium-wide frame counters.
 	Stats Stats `json:"stats"`
+	// Capture counts the captures (absent from a medium that cannot
+	// capture).
+	Capture *CaptureStats `json:"capture,omitempty"`
 }
 
 // UptimeDuration returns Uptime as a time.Duration.

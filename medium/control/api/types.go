@@ -203,3 +203,43 @@ type ModelLink struct {
 	// Blocked: To hears nothing From sends.
 	Blocked bool `json:"blocked,omitempty"`
 }
+
+// CaptureArgs are the arguments of capture.
+type CaptureArgs struct {
+	// Radio keeps only what this radio sent or received (interface,
+	// wiphy or address); empty: every radio.
+	Radio string `json:"radio,omitempty"`
+	// Types keeps only frames of these types: "mgmt", "ctrl", "data";
+	// empty: every type.
+	Types []string `json:"types,omitempty"`
+	// Decrypt are keys to decrypt the capture with: "SSID:passphrase",
+	// "SSID:pmk=HEX" or "pmk=HEX" (docs/capture.md).
+	Decrypt []string `json:"decrypt,omitempty"`
+}
+
+// CaptureResult is the response to capture, sent before the stream.
+type CaptureResult struct {
+	// Format is the stream's format: "pcapng".
+	Format string `json:"format"`
+	// LinkType is the pcapng link type of its interface (127: 802.11
+	// with radiotap).
+	LinkType int `json:"linktype"`
+	// Radio is the radio filtered on, by the name the capture uses for
+	// it; empty when none.
+	Radio string `json:"radio,omitempty"`
+	// Types are the frame types kept; empty: every type.
+	Types []string `json:"types,omitempty"`
+	// Keys describe the decryption keys (never the secrets).
+	Keys []string `json:"keys,omitempty"`
+}
+
+// CaptureStats count a medium's captures: --pcap and live ones.
+type CaptureStats struct {
+	// Running is how many captures run now.
+	Running int `json:"running"`
+	// Written counts the records written, over every capture.
+	Written uint64 `json:"written"`
+	// Dropped counts the records lost because a capture could not keep
+	// up (its queue was full), over every capture.
+	Dropped uint64 `json:"dropped"`
+}
