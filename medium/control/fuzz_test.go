@@ -60,7 +60,7 @@ func FuzzHandle(f *testing.F) {
 		}
 		before, beforeModel := m.Denylist(), snapJSON(t, mdl)
 		s := &Server{Medium: m, Model: mdl}
-		resp := s.handle(line, log)
+		resp := s.handle(line, FullAccess, log)
 
 		enc := encodeResponse(resp)
 		if i := bytes.IndexByte(enc, '\n'); i != len(enc)-1 {

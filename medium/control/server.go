@@ -251,7 +251,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 			}
 			return
 		}
-		resp := s.handle(line, log)
+		resp := s.handle(line, FullAccess, log)
 		c.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if _, err := c.Write(encodeResponse(resp)); err != nil {
 			log.Debug("writing a control response failed", "err", err)
@@ -260,15 +260,22 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 }
 
-// handle carries out one request line and returns its response. The
-// medium is touched only by a request that decodes completely.
-func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
+// handle carries out one request line with the given access and returns
+// its response. The medium is touched only by a request that decodes
+// completely.
+func (s *Server) handle(line []byte, access Access, log *slog.Logger) api.Response {
 	c, args, err := decodeRequest(line)
 	if err != nil {
 		return errorResponse(codeOf(err), err.Error())
 	}
 	cmd := c.name
 	var result any
+	if access == ReadOnly && !c.readOnly {
+		// Before anything else: a read-only caller learns nothing from
+		// trying a change.
+		log.Debug("control request refused: read-only access", "cmd", cmd)
+		return errorResponse(api.CodePermissionDenied, fmt.Sprintf("permission denied: %s changes the medium, and this caller may only read", cmd))
+	}
 	if c.needsModel && s.Model == nil {
 		// The missing model is what to fix first, whatever the args.
 		err = errNoModel
