@@ -59,8 +59,9 @@ type Config struct {
 	// Control carries out the page's changes, and reads the model's
 	// positions (model.get).
 	Control Controller
-	// Levels gives each link's signal and SNR; nil means no link model:
-	// every radio hears every other at medium.DefaultSignal.
+	// Levels gives each link's signal and SNR, and says that a link
+	// model is loaded; nil means none: every radio hears every other at
+	// medium.DefaultSignal, and the page places the radios on a circle.
 	Levels Levels
 	// Sockets returns the frame socket's counters; nil leaves them out
 	// of the metrics.

@@ -177,9 +177,13 @@ func (s *Server) level(l *linkView, tx, rx medium.RadioInfo) {
 }
 
 // modelConfig returns the model's snapshot through the control API
-// (model.get), and false without a model.
+// (model.get), and false without a model (no Levels: asking would only
+// fill a debug log with no_model twice a second).
 func (s *Server) modelConfig() (api.ModelConfig, bool) {
 	var mc api.ModelConfig
+	if s.cfg.Levels == nil {
+		return mc, false
+	}
 	resp := s.cfg.Control.Exec([]byte(`{"v":1,"cmd":"model.get"}`), control.ReadOnly)
 	if !resp.OK {
 		if resp.Code != api.CodeNoModel {

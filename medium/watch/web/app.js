@@ -103,8 +103,7 @@ function select(s) {
 
 function selectionExists() {
   if (sel.kind === 'radio') return state.radios.some((r) => r.name === sel.name);
-  const [a, b] = sel.key.split('|');
-  return state.links.some((l) => pairKey(l.tx, l.rx) === sel.key) && a !== b;
+  return state.links.some((l) => pairKey(l.tx, l.rx) === sel.key);
 }
 
 // The detail card: built when the selection changes (so a slider being

@@ -33,7 +33,12 @@ export class MapView {
     svg.addEventListener('pointermove', (e) => this.pointerMove(e));
     svg.addEventListener('pointerup', (e) => this.pointerUp(e));
     svg.addEventListener('pointercancel', () => { this.drag = null; this.draw(); });
-    svg.addEventListener('click', (e) => { if (e.target === svg) this.onSelect(null); });
+    // A click on the background clears the selection; the click that
+    // ends a press on a radio (captured by the map) does not.
+    svg.addEventListener('click', (e) => {
+      if (this.pressed) { this.pressed = false; return; }
+      if (e.target === svg) this.onSelect(null);
+    });
     svg.addEventListener('dblclick', (e) => { if (e.target === svg) this.fit(); });
     new ResizeObserver(() => this.fit()).observe(svg);
   }
@@ -332,6 +337,7 @@ export class MapView {
     const d = this.drag;
     if (!d) return;
     this.drag = null;
+    this.pressed = true;
     if (!d.moved) { this.onSelect({ kind: 'radio', name: d.name }); return; }
     if (!d.world) return;
     const p = { x: Math.round(d.world.x * 10) / 10, y: Math.round(d.world.y * 10) / 10 };
