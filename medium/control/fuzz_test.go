@@ -60,6 +60,20 @@ func FuzzHandle(f *testing.F) {
 		}
 		before, beforeModel := m.Denylist(), snapJSON(t, mdl)
 		s := &Server{Medium: m, Model: mdl}
+
+		// Read-only access (the web view's --http-read-only) changes
+		// nothing, whatever the line.
+		ro := s.handle(line, ReadOnly, log)
+		if ch := m.Changes(); len(ch) != 0 {
+			t.Fatalf("read-only request %q changed the medium: %v", line, ch)
+		}
+		if after := snapJSON(t, mdl); after != beforeModel {
+			t.Fatalf("read-only request %q changed the model", line)
+		}
+		if ro.Code == api.CodeInternal {
+			t.Fatalf("read-only request %q: the server failed on its own: %s", line, ro.Error)
+		}
+
 		resp := s.handle(line, FullAccess, log)
 
 		enc := encodeResponse(resp)
