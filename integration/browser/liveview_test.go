@@ -163,9 +163,10 @@ func checkLiveView(t *testing.T, ctx context.Context, m medium, trafficLink, sho
 	}
 
 	if shot != "" {
-		// Some history for the time plot, and a link selected.
+		// A minute and a half of history for the time plot, and a
+		// link selected.
 		waitFor(t, 2*time.Minute, "traffic on "+trafficLink, func() bool { return m.links(t)[trafficLink].Frames > 20 })
-		time.Sleep(25 * time.Second)
+		time.Sleep(90 * time.Second)
 		ends := strings.Split(trafficLink, ">")
 		a, b := radioCentre(t, ctx, ends[0]), radioCentre(t, ctx, ends[1])
 		clickLink(t, ctx, a, b)

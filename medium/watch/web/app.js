@@ -71,11 +71,14 @@ function header() {
   $('badge-ro').hidden = !state.read_only;
 }
 
+// hint says, over the map, why the radios cannot be dragged (the card
+// explains the rest).
 function hint() {
-  let text = 'Drag a radio to move it · click a link to set its loss or block it';
+  let text = '';
   if (state.read_only) text = 'Read-only view: the air can be watched, not changed';
   else if (state.model === '') text = 'No link model (-c FILE): radios sit on a circle and cannot move; links can be blocked';
   $('hint').textContent = text;
+  $('hint').hidden = text === '';
 }
 
 function radiosTable() {

@@ -17,7 +17,7 @@ export function plot(ab, ba, now, names) {
     el('rect', { class: 'frame', x: L, y: SIG.top, width: W - L - R, height: SIG.h }),
     el('rect', { class: 'frame', x: L, y: TRAFFIC.top, width: W - L - R, height: TRAFFIC.h }),
     el('text', { class: 'title', x: L, y: SIG.top - 4, text: `signal (dBm): ${names[0]} → ${names[1]} solid, back dashed` }),
-    el('text', { class: 'title', x: L, y: TRAFFIC.top - 4, text: 'traffic, both ways' }),
+    el('text', { class: 'title', x: L, y: TRAFFIC.top - 4, text: 'traffic, both ways, per second' }),
     el('text', { class: 'axis', x: L, y: H - 4, text: `−${SPAN / 60} min` }),
     el('text', { class: 'axis', x: W - R, y: H - 4, 'text-anchor': 'end', text: 'now' }));
 
