@@ -11,14 +11,16 @@ TESTFLAGS ?=
 # Extra flags for the test binary in `make bench` (e.g. BENCHFLAGS="-test.bench BenchmarkAir").
 BENCHFLAGS ?=
 
-.PHONY: help build unit vm-deps vm-tool integration test demo vm bench
+.PHONY: help build unit vm-deps vm-tool integration test-browser test demo vm bench
 
 help:
 	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
 	@echo "make unit         go vet, staticcheck (pinned) and go test -race ./..."
 	@echo "make vm-deps      install host packages and the VM kernel (integration/vm/setup.sh)"
 	@echo "make integration  run the integration tests in the VM (TESTFLAGS=..., VMFLAGS=...)"
-	@echo "make test         unit + integration"
+	@echo "make test-browser the live view (--http) in headless Chromium: a medium in the VM and one on the host"
+	@echo "                  (WATCH_SCREENSHOT=docs/watch.png saves the page)"
+	@echo "make test         unit + integration + test-browser"
 	@echo "make demo         run integration/vm/demo.sh (the vwifi walkthrough) in the VM"
 	@echo "make vm           interactive shell in the VM"
 	@echo "make bench        Go micro-benchmarks on the host, then BenchmarkAir/BenchmarkScale in one VM boot"
@@ -34,6 +36,7 @@ build:
 unit:
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./integration/...
+	$(GO) vet -tags browser ./integration/browser/
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	$(GO) test -race ./...
 
@@ -47,7 +50,14 @@ vm-tool:
 integration: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) test -- $(TESTFLAGS)
 
-test: unit integration
+# The live view in a real browser (integration/browser): headless Chromium
+# on the host, driven by chromedp, against a medium in the VM reached
+# through a port QEMU forwards to the host's loopback, and against one on
+# the host with the in-memory kernel connection.
+test-browser: build vm-deps vm-tool
+	HWSIM_VM=$(abspath $(VM)) $(GO) test -tags browser -count=1 -v -timeout 25m ./integration/browser/
+
+test: unit integration test-browser
 
 demo: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) demo

@@ -1,7 +1,9 @@
 package medium
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -132,4 +134,25 @@ func (m *Medium) Block(tx, rx string, blocked bool) error {
 		delete(m.blocks, [2]RadioID{t.ID, r.ID})
 	}
 	return nil
+}
+
+// LinkBlock is one direction of a link that Block blocks.
+type LinkBlock struct {
+	// TX and RX are the radios' IDs (RadioInfo.ID).
+	TX, RX RadioID
+}
+
+// Blocks returns the blocked links of radios that still exist, sorted by
+// transmitter then receiver.
+func (m *Medium) Blocks() []LinkBlock {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]LinkBlock, 0, len(m.blocks))
+	for k := range m.blocks {
+		if m.radios[k[0]] != nil && m.radios[k[1]] != nil {
+			out = append(out, LinkBlock{TX: k[0], RX: k[1]})
+		}
+	}
+	slices.SortFunc(out, func(a, b LinkBlock) int { return cmp.Or(cmp.Compare(a.TX, b.TX), cmp.Compare(a.RX, b.RX)) })
+	return out
 }

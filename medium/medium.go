@@ -120,6 +120,8 @@ type Medium struct {
 	deny   denylist
 	blocks map[[2]RadioID]bool // tx, rx
 	stats  Stats
+	// decide times one frame in DecisionSampleEvery (fast path).
+	decide decisionClock
 
 	// Scratch messages for the per-frame path: passing them to the Conn
 	// interface would otherwise move them to the heap for every frame.

@@ -26,6 +26,8 @@ type radio struct {
 	Peer
 	refs   map[mac.Addr]int // interface address -> ADD_MAC_ADDR references
 	freq   uint32           // channel of its last transmission
+	role   Role             // what its frames say it does
+	bssid  mac.Addr         // the BSS of role, if any
 	stats  RadioStats
 	links  []LinkStats // by receiver RadioID
 	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here

@@ -3,6 +3,7 @@ package medium
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
@@ -56,6 +57,12 @@ func (m *Medium) flush(conn hwsim.Conn) {
 func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) {
 	switch ev.Kind {
 	case hwsim.EventFrame:
+		if m.decide.due() {
+			t0 := time.Now()
+			m.routeLocked(conn, &ev.Frame)
+			m.decide.observe(time.Since(t0))
+			return
+		}
 		m.routeLocked(conn, &ev.Frame)
 	case hwsim.EventAddMAC:
 		r := m.radioLocked(ev.Radio)
@@ -252,6 +259,7 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	if sa, ok := h.SA(); ok {
 		rt.src = m.byAddr[sa]
 	}
+	learnRoleLocked(tx, &h, f.Data)
 	rt.group = h.IsGroupAddressed()
 	if !rt.group {
 		rt.dst = m.byAddr[h.Addr1]

@@ -67,7 +67,11 @@ type RadioInfo struct {
 	HWAddr mac.Addr
 	Addrs  []mac.Addr
 	// Freq is the channel of the radio's last transmission (0: none yet).
-	Freq  uint32
+	Freq uint32
+	// Role is what the radio's frames say it does; BSSID is the BSS it
+	// beacons for or sends to (zero when unknown).
+	Role  Role
+	BSSID mac.Addr
 	Stats RadioStats
 	Links []Link
 }
@@ -103,7 +107,7 @@ func (m *Medium) Radios() []RadioInfo {
 		if r == nil {
 			continue
 		}
-		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Stats: r.stats}
+		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Role: r.role, BSSID: r.bssid, Stats: r.stats}
 		for a, owner := range m.byAddr {
 			if owner == r {
 				ri.Addrs = append(ri.Addrs, a)

@@ -58,6 +58,7 @@ type options struct {
 	// pcap is the capture file, decrypt its keys (capture.go).
 	pcap    string
 	decrypt keysFlag
+	http    watchOptions
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -73,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.config, "c", "", "link model configuration: our YAML (.yaml/.yml) or wmediumd's .cfg (see docs/models.md); default: every radio hears every other at -50 dBm")
 	fs.StringVar(&o.control, "control", control.DefaultPath, "path of the control socket that vwifi-tool talks to (root only); \"\" disables it")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof (written when the medium stops)")
+	addWatchFlags(fs, &o.http)
 	timing := fs.String("timing", "fast", "fast: deliver every frame at once (the default); airtime: simulate each frame's time on the air with CSMA/CA contention, collisions and interference (see docs/models.md)")
 	addCaptureFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
@@ -179,6 +181,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		}
 		defer ln.Close()
 	}
+	webLn, webToken, err := listenWatch(o.http, log.With("component", "http"))
+	if err != nil {
+		return err
+	}
+	if webLn != nil {
+		defer webLn.Close()
+	}
 
 	names, err := existingRadioNames(ctx, client)
 	if err != nil {
@@ -221,9 +230,14 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.Run(gctx, sock) })
 	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
+	srv := &control.Server{Medium: m, Model: linkModel, Capture: hub, Log: log.With("component", "control")}
 	if ln != nil {
-		srv := &control.Server{Medium: m, Model: linkModel, Capture: hub, Log: log.With("component", "control")}
 		g.Go(func() error { return srv.Serve(gctx, ln) }) // logs "control socket ready"
+	}
+	if webLn != nil {
+		g.Go(func() error {
+			return serveWatch(gctx, webLn, webToken, o.http, m, sock, srv, log.With("component", "http"))
+		})
 	}
 	log.Info("medium running", "radios", len(created))
 	err = g.Wait()

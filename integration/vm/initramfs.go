@@ -36,7 +36,8 @@ var (
 		"libaes", "michael_mic", "libarc4", "seqiv", "cfg80211", "mac80211",
 		"virtio_pci", "virtio_rng",
 	}
-	extraModules = []string{"mac80211_hwsim"}
+	// virtio_net is the network card of -forward.
+	extraModules = []string{"mac80211_hwsim", "virtio_net"}
 )
 
 type kernel struct {

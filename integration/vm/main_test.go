@@ -50,3 +50,25 @@ func TestCpioListsWithHostCpio(t *testing.T) {
 		t.Errorf("cpio -it:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestForwards(t *testing.T) {
+	f, err := parseForward("18080:8080")
+	if err != nil || f != (forward{Host: 18080, Guest: 8080}) {
+		t.Errorf("parseForward: %+v %v", f, err)
+	}
+	for _, bad := range []string{"8080", "a:1", "0:80", "80:70000", ""} {
+		if _, err := parseForward(bad); err == nil {
+			t.Errorf("parseForward(%q) accepted", bad)
+		}
+	}
+	if got := strings.Join(nicArgs(nil), " "); got != "-nic none" {
+		t.Errorf("no forwards: %s", got)
+	}
+	// Forwarded ports listen on the host's loopback only, and the guest
+	// is isolated from the host and the outside.
+	got := strings.Join(nicArgs([]forward{{18080, 8080}, {2222, 22}}), " ")
+	want := "-nic user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=tcp:127.0.0.1:2222-:22"
+	if got != want {
+		t.Errorf("nicArgs:\n got %s\nwant %s", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,6 +26,42 @@ type bootOpts struct {
 	Interactive bool
 	Append      string
 	Quiet       bool // do not echo the console (probe)
+	// Forwards are host ports forwarded to guest ports (user
+	// networking); none means the VM has no network card at all.
+	Forwards []forward
+}
+
+// forward forwards TCP port Host on the host's loopback to port Guest of
+// the VM.
+type forward struct{ Host, Guest int }
+
+// parseForward reads HOSTPORT:GUESTPORT.
+func parseForward(s string) (forward, error) {
+	h, g, ok := strings.Cut(s, ":")
+	hp, err1 := strconv.Atoi(h)
+	gp, err2 := strconv.Atoi(g)
+	if !ok || err1 != nil || err2 != nil || hp <= 0 || hp > 65535 || gp <= 0 || gp > 65535 {
+		return forward{}, fmt.Errorf("-forward %q: want HOSTPORT:GUESTPORT, e.g. 18080:8080", s)
+	}
+	return forward{Host: hp, Guest: gp}, nil
+}
+
+// guestIP is the VM's address on QEMU's user network, where forwarded
+// connections arrive (QEMU's default guest address).
+const guestIP = "10.0.2.15"
+
+// nicArgs is the VM's network: none, or QEMU user networking restricted
+// to the forwarded ports: the guest reaches neither the host nor
+// anything beyond, and the host side listens on 127.0.0.1 only.
+func nicArgs(fw []forward) []string {
+	if len(fw) == 0 {
+		return []string{"-nic", "none"}
+	}
+	nic := "user,model=virtio-net-pci,restrict=on"
+	for _, f := range fw {
+		nic += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:%d", f.Host, f.Guest)
+	}
+	return []string{"-nic", nic}
 }
 
 type bootResult struct {
@@ -32,9 +69,11 @@ type bootResult struct {
 	Marker   bool // VM-EXIT-STATUS line seen
 	Panic    bool // kernel panic seen
 	TimedOut bool
-	Lines    []string
-	BootTime time.Duration // until VM-BOOTED
-	Elapsed  time.Duration
+	// Interrupted says a signal told us to stop the VM.
+	Interrupted bool
+	Lines       []string
+	BootTime    time.Duration // until VM-BOOTED
+	Elapsed     time.Duration
 }
 
 var (
@@ -72,14 +111,17 @@ func qemuArgs(o bootOpts) []string {
 	if o.Accel == "kvm" {
 		cpu = "host"
 	}
-	return []string{
+	args := []string{
 		"-accel", o.Accel, "-cpu", cpu,
 		"-smp", strconv.Itoa(o.SMP), "-m", strconv.Itoa(o.MemMB),
-		"-nographic", "-no-reboot", "-nic", "none",
+		"-nographic", "-no-reboot",
+	}
+	args = append(args, nicArgs(o.Forwards)...)
+	return append(args,
 		"-device", "virtio-rng-pci",
 		"-kernel", o.Kernel, "-initrd", o.Initrd,
-		"-append", "console=ttyS0 panic=-1 quiet " + o.Append,
-	}
+		"-append", "console=ttyS0 panic=-1 quiet "+o.Append,
+	)
 }
 
 // boot runs qemu until it exits or the timeout kills it.
@@ -132,8 +174,29 @@ func boot(o bootOpts) (*bootResult, error) {
 		mu.Unlock()
 		cmd.Process.Kill()
 	})
+	// qemu has its own process group, so a signal to us (a test that is
+	// done with its VM, a terminal ^C) does not reach it: pass it on,
+	// rather than leave qemu running without us.
+	var sigs chan os.Signal
+	if !o.Interactive {
+		sigs = make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			for s := range sigs {
+				logf("%v: stopping the VM", s)
+				mu.Lock()
+				res.Interrupted = true
+				mu.Unlock()
+				cmd.Process.Kill()
+			}
+		}()
+	}
 	err := cmd.Wait()
 	timer.Stop()
+	if sigs != nil {
+		signal.Stop(sigs)
+		close(sigs)
+	}
 	res.Elapsed = time.Since(start)
 	if o.Interactive {
 		exec.Command("stty", "sane").Run()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # setup.sh: install what the VM test rig needs on a Debian 12 host.
 #
-#  1. host packages (qemu, hostapd, wpa_supplicant, iw, ...), installed with
-#     apt-get only when one of them is missing;
+#  1. host packages (qemu, hostapd, wpa_supplicant, iw, ..., and chromium
+#     for the browser test), installed with apt-get only when one of them
+#     is missing;
 #  2. the Debian bookworm stock kernel (linux-image-6.1.*-amd64, the package
 #     linux-image-amd64 depends on), downloaded with `apt-get download` and
 #     unpacked with `dpkg-deb -x` into $CACHE/kernel (never into /boot).
@@ -42,6 +43,8 @@ declare -A want=(
 	# tshark runs on the host only (too big for the VM image): it checks
 	# the captures TestCapture sends over the console.
 	[tshark]=/usr/bin/tshark
+	# The browser test of the live view (make test-browser) runs on the host.
+	[chromium]=/usr/bin/chromium
 )
 
 missing=()

@@ -5,7 +5,10 @@
 // holds every command: its name, whether it only reads state, whether it
 // needs the link model, and its handler; the server dispatches through
 // it. docs/control-api.md describes the protocol, and a test keeps its
-// list of commands in step with the table.
+// list of commands in step with the table. Server.Exec carries out a
+// request in-process through the same table, for the daemon's other
+// front ends (the web view), so that they change the air exactly as
+// vwifi-tool does.
 //
 // The API is two packages so that clients stay small. This one, the
 // server, imports the medium (and through it netlink) and converts the

@@ -61,8 +61,22 @@ func FuzzHandle(f *testing.F) {
 		}
 		before, beforeModel := m.Denylist(), snapJSON(t, mdl)
 		s := &Server{Medium: m, Model: mdl, Capture: tap.New(m, nil)}
-		// A stream (capture) is not run: its checks are what is fuzzed.
-		resp, _ := s.handle(line, log)
+
+		// Read-only access (the web view's --http-read-only) changes
+		// nothing, whatever the line. A stream (capture) is not run:
+		// its checks are what is fuzzed.
+		ro, _ := s.handle(line, ReadOnly, log)
+		if ch := m.Changes(); len(ch) != 0 {
+			t.Fatalf("read-only request %q changed the medium: %v", line, ch)
+		}
+		if after := snapJSON(t, mdl); after != beforeModel {
+			t.Fatalf("read-only request %q changed the model", line)
+		}
+		if ro.Code == api.CodeInternal {
+			t.Fatalf("read-only request %q: the server failed on its own: %s", line, ro.Error)
+		}
+
+		resp, _ := s.handle(line, FullAccess, log)
 
 		enc := encodeResponse(resp)
 		if i := bytes.IndexByte(enc, '\n'); i != len(enc)-1 {

@@ -254,7 +254,7 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 			}
 			return
 		}
-		resp, stream := s.handle(line, log)
+		resp, stream := s.handle(line, FullAccess, log)
 		if stream != nil {
 			// The connection is the stream's now, response included,
 			// with no deadline: a slow reader makes the capture drop,
@@ -271,16 +271,23 @@ func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
 	}
 }
 
-// handle carries out one request line and returns its response, and for
-// a streaming command that succeeded the stream that follows it. The
-// medium is touched only by a request that decodes completely.
-func (s *Server) handle(line []byte, log *slog.Logger) (api.Response, stream) {
+// handle carries out one request line with the given access and returns
+// its response, and for a streaming command that succeeded the stream that
+// follows it. The medium is touched only by a request that decodes
+// completely.
+func (s *Server) handle(line []byte, access Access, log *slog.Logger) (api.Response, stream) {
 	c, args, err := decodeRequest(line)
 	if err != nil {
 		return errorResponse(codeOf(err), err.Error()), nil
 	}
 	cmd := c.name
 	var result any
+	if access == ReadOnly && !c.readOnly {
+		// Before anything else: a read-only caller learns nothing from
+		// trying a change.
+		log.Debug("control request refused: read-only access", "cmd", cmd)
+		return errorResponse(api.CodePermissionDenied, fmt.Sprintf("permission denied: %s changes the medium, and this caller may only read", cmd)), nil
+	}
 	var str stream
 	switch {
 	case c.needsModel && s.Model == nil:
