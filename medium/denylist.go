@@ -133,3 +133,30 @@ func (m *Medium) Block(tx, rx string, blocked bool) error {
 	}
 	return nil
 }
+
+// LinkBlock is one direction of a blocked link: RX does not hear TX.
+type LinkBlock struct {
+	TX string
+	RX string
+}
+
+// Blocks returns the blocked links, by the radios' names (interface, else
+// wiphy), sorted.
+func (m *Medium) Blocks() []LinkBlock {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]LinkBlock, 0, len(m.blocks))
+	for k := range m.blocks {
+		tx, rx := m.radioByIDLocked(k[0]), m.radioByIDLocked(k[1])
+		if tx != nil && rx != nil {
+			out = append(out, LinkBlock{TX: tx.displayName(), RX: rx.displayName()})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].TX != out[j].TX {
+			return out[i].TX < out[j].TX
+		}
+		return out[i].RX < out[j].RX
+	})
+	return out
+}

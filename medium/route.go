@@ -55,7 +55,10 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) {
 	case hwsim.EventFrame:
 		m.routeLocked(conn, &ev.Frame)
 	case hwsim.EventAddMAC:
-		r := m.radioLocked(ev.Radio)
+		r := m.byHW[ev.Radio]
+		if r == nil {
+			r = m.adoptLocked(ev.Radio, ev.Addr)
+		}
 		r.refs[ev.Addr]++
 		m.byAddr[ev.Addr] = r
 		m.log.Debug("address added", "radio", r.Name, "addr", ev.Addr)
@@ -196,7 +199,10 @@ func (m *Medium) settleWaitingLocked(conn hwsim.Conn) {
 // TX status in st. It returns false for a frame nobody can receive, whose
 // status st then already reports failure.
 func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool {
-	tx := m.radioLocked(f.Transmitter)
+	tx := m.byHW[f.Transmitter]
+	if tx == nil {
+		tx = m.newTransmitterLocked(f)
+	}
 	tx.freq = f.Freq
 	tx.stats.TxFrames++
 	tx.stats.TxBytes += uint64(len(f.Data))
