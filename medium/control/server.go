@@ -124,7 +124,16 @@ type Server struct {
 	// Idle is how long a connection may wait between requests; 0 means
 	// api.IdleTimeout.
 	Idle time.Duration
+	// Rescan, if set, is called when a request names a radio the medium
+	// does not know (a radio made, or an interface created or renamed,
+	// since the medium looked); if it returns nil the request is carried
+	// out once more. Requests that fail on an unknown name change
+	// nothing, so trying again is safe.
+	Rescan func(ctx context.Context) error
 }
+
+// rescanTimeout bounds a Rescan.
+const rescanTimeout = 10 * time.Second
 
 // Serve serves the control API of m, which has no link model, on ln,
 // refusing peers that are not root, until ctx ends; then it closes ln and
@@ -274,6 +283,9 @@ func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
 		err = errNoModel
 	} else {
 		result, err = c.run(s, cmd, args)
+		if errors.Is(err, medium.ErrUnknownRadio) && s.Rescan != nil && s.rescan() {
+			result, err = c.run(s, cmd, args)
+		}
 	}
 	if err != nil {
 		code := codeOf(err)
@@ -293,6 +305,13 @@ func (s *Server) handle(line []byte, log *slog.Logger) api.Response {
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
 	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}
+}
+
+// rescan asks Rescan to look for radios and reports whether it did.
+func (s *Server) rescan() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), rescanTimeout)
+	defer cancel()
+	return s.Rescan(ctx) == nil
 }
 
 // wireRequest tells a missing version from a wrong one.
