@@ -10,10 +10,11 @@ import (
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/persist"
 )
 
 func TestParseFlags(t *testing.T) {
-	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast}
+	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast, state: persist.DefaultPath}
 	tests := []struct {
 		name    string
 		args    []string
@@ -26,6 +27,8 @@ func TestParseFlags(t *testing.T) {
 		{name: "fast", args: []string{"--timing", "fast"}, want: func(*options) {}},
 		{name: "cpuprofile", args: []string{"--cpuprofile", "/tmp/m.prof"}, want: func(o *options) { o.cpuProfile = "/tmp/m.prof" }},
 		{name: "model and debug", args: []string{"-c", "m.yaml", "--log-level", "debug"}, want: func(o *options) { o.config, o.logLevel = "m.yaml", slog.LevelDebug }},
+		{name: "no state file", args: []string{"--state", ""}, want: func(o *options) { o.state = "" }},
+		{name: "keep radios", args: []string{"--keep-radios", "--state", "/tmp/s.json"}, want: func(o *options) { o.keepRadios, o.state = true, "/tmp/s.json" }},
 		{name: "bad timing", args: []string{"--timing", "slow"}, wantErr: `--timing "slow": must be fast or airtime`},
 		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: `--log-level "loud": want debug, info, warn or error`},
 		{name: "negative radios", args: []string{"--radios", "-1"}, wantErr: "--radios -1: must be between 0 and"},

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
+	"github.com/hwsim-medium/hwsim-medium/mac"
+	"github.com/hwsim-medium/hwsim-medium/medium"
+)
+
+// fakeKernel is what FindRadios would find.
+type fakeKernel struct {
+	radios []hwsim.FoundRadio
+	looks  int
+}
+
+func (k *fakeKernel) find(context.Context) ([]hwsim.FoundRadio, []error, error) {
+	k.looks++
+	return append([]hwsim.FoundRadio(nil), k.radios...), nil, nil
+}
+
+func newTestTracker(k *fakeKernel) (*radioTracker, *medium.Medium) {
+	t := newRadioTracker(slog.New(slog.DiscardHandler))
+	t.find = k.find
+	m := medium.New(medium.Config{RadioName: t.nameOf})
+	t.m = m
+	return t, m
+}
+
+func ifaceNames(m *medium.Medium) map[string]string {
+	out := map[string]string{}
+	for _, r := range m.Radios() {
+		out[r.Name] = r.Iface
+	}
+	return out
+}
+
+func TestTrackerKnowsRadiosOfEveryNamespaceByName(t *testing.T) {
+	// modprobe mac80211_hwsim radios=3, then wlan2's radio moved to ns1.
+	k := &fakeKernel{radios: []hwsim.FoundRadio{
+		{ID: 0, Name: "phy0", HWAddr: hwsim.DefaultHWAddr(0), HWAddrExact: true, Ifaces: []hwsim.Interface{{Index: 3, Name: "wlan0", Addr: mac.Addr{2, 0, 0, 0, 0, 0}}}},
+		{ID: 1, Name: "phy1", HWAddr: hwsim.DefaultHWAddr(1), HWAddrExact: true, Ifaces: []hwsim.Interface{{Index: 4, Name: "wlan1", Addr: mac.Addr{2, 0, 0, 0, 1, 0}}}},
+		{ID: 2, Name: "phy2", HWAddr: hwsim.DefaultHWAddr(2), Ifaces: []hwsim.Interface{{Index: 3, Name: "wlan2", Addr: mac.Addr{2, 0, 0, 0, 2, 0}}}},
+	}}
+	tr, m := newTestTracker(k)
+	_, err := tr.look(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"phy0": "wlan0", "phy1": "wlan1", "phy2": "wlan2"}, ifaceNames(m))
+	// The denylist works on them by name before they transmit.
+	require.NoError(t, m.Deny(medium.DenyRule{Dst: "wlan2", Src: "wlan1"}))
+
+	// One is deleted while the announcement is lost: the next look
+	// removes it; an interface renamed meanwhile gets its new name.
+	k.radios = k.radios[:2]
+	k.radios[0].Ifaces[0].Name = "ap0"
+	_, err = tr.look(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"phy0": "ap0", "phy1": "wlan1"}, ifaceNames(m))
+}
+
+func TestTrackerFollowsAnnouncements(t *testing.T) {
+	tr, m := newTestTracker(&fakeKernel{})
+	tr.added(7, "phy7")
+	got := m.Radios()
+	require.Len(t, got, 1)
+	assert.Equal(t, "phy7", got[0].Name)
+	tr.removed(7, "phy7")
+	assert.Empty(t, m.Radios())
+
+	// A radio the medium knows only by address is removed by it.
+	tr.added(8, "phy8")
+	m.RemoveRadio("phy8", mac.Addr{}) // as if its name had never been learned
+	assert.Equal(t, "phy8", tr.nameOf(hwsim.DefaultHWAddr(8)), "named when it transmits")
+}
+
+func TestLookAgainIsBounded(t *testing.T) {
+	k := &fakeKernel{}
+	tr, _ := newTestTracker(k)
+	require.NoError(t, tr.lookAgain(context.Background()))
+	for range 100 {
+		assert.True(t, errors.Is(tr.lookAgain(context.Background()), errTooSoon))
+	}
+	assert.Equal(t, 1, k.looks)
+	tr.last = time.Now().Add(-minLook)
+	require.NoError(t, tr.lookAgain(context.Background()))
+	assert.Equal(t, 2, k.looks)
+}
