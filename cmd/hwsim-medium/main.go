@@ -159,6 +159,17 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	defer sock.Close()
+	// Registered first, so that a second medium stops here without
+	// touching anything. Frames wait in the socket until the air's state
+	// is restored and the medium reads them: none passes a restored
+	// denylist.
+	if err := sock.Register(ctx); err != nil {
+		if errors.Is(err, hwsim.ErrBusy) {
+			return fmt.Errorf("%w: stop the other medium (another hwsim-medium or wmediumd) first", err)
+		}
+		return err
+	}
+	log.Info("registered as the mac80211_hwsim medium")
 
 	// The control socket is claimed before any radio exists, so a second
 	// medium stops here without touching anything.
@@ -186,16 +197,6 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	store := restoreState(o, m, linkModel, radios.wiphyOf, log)
-
-	// Registered once the air's state is back: until then the kernel
-	// delivers frames itself, and from then on the medium reads them.
-	if err := sock.Register(ctx); err != nil {
-		if errors.Is(err, hwsim.ErrBusy) {
-			return fmt.Errorf("%w: stop the other medium (another hwsim-medium or wmediumd) first", err)
-		}
-		return err
-	}
-	log.Info("registered as the mac80211_hwsim medium")
 
 	nl, err := hwsim.DialNL80211(ctx)
 	if err != nil {
