@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -79,6 +80,9 @@ type air struct {
 	events eventHeap
 	seq    uint64
 	radios []*airRadio // by RadioID
+	// retired are radios whose slot a new radio took while they still
+	// held frames.
+	retired []*airRadio
 	// onAir holds the transmissions that have started and that a try
 	// still on the air may overlap.
 	onAir []*airTx
@@ -221,7 +225,7 @@ func (a *air) flush() {
 func (a *air) shutdown() {
 	a.m.mu.Lock()
 	defer a.m.mu.Unlock()
-	for _, ar := range a.radios {
+	for _, ar := range slices.Concat(a.radios, a.retired) {
 		if ar == nil {
 			continue
 		}
@@ -318,7 +322,13 @@ func (a *air) radio(r *radio) *airRadio {
 		a.radios = append(a.radios, nil)
 	}
 	ar := a.radios[r.ID]
-	if ar == nil {
+	if ar == nil || ar.r != r {
+		if ar != nil && len(ar.queue) > 0 {
+			// The slot's previous radio is gone but still has frames
+			// on the air: they finish, and shutdown completes the rest.
+			a.retired = slices.DeleteFunc(a.retired, func(o *airRadio) bool { return len(o.queue) == 0 })
+			a.retired = append(a.retired, ar)
+		}
 		ar = &airRadio{r: r, ev: event{idx: -1}}
 		ar.ev.ar = ar
 		a.radios[r.ID] = ar

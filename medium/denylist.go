@@ -18,6 +18,8 @@ type DenyRule struct {
 // and resolves them into per-radio flags for the per-frame path.
 type denylist struct {
 	rules map[DenyRule]bool
+	// flagged: some radio's denies has a flag set.
+	flagged bool
 }
 
 // Deny adds rules. Every name must belong to a known radio; on error no
@@ -98,6 +100,10 @@ func (m *Medium) Denylist() []DenyRule {
 }
 
 func (m *Medium) resolveDenyLocked() {
+	if len(m.deny.rules) == 0 && !m.deny.flagged {
+		return // nothing set, nothing to clear: radios come and go cheaply
+	}
+	m.deny.flagged = false
 	for _, r := range m.radios {
 		if r != nil {
 			clear(r.denies)
@@ -108,6 +114,7 @@ func (m *Medium) resolveDenyLocked() {
 		src, err2 := m.findLocked(rule.Src)
 		if err1 == nil && err2 == nil {
 			dst.denies[src.ID] = true
+			m.deny.flagged = true
 		}
 	}
 }

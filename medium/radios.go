@@ -39,6 +39,13 @@ type radio struct {
 	warnedBSSID bool // the IBSS-BSSID warning was given
 	// hwGuess: HW was derived, not seen in a frame (RadioConfig.HWGuess).
 	hwGuess bool
+	// stranger: known only from its frames (nobody announced it); seq
+	// orders strangers by arrival, for eviction.
+	stranger bool
+	seq      uint64
+	// learned are the interface addresses learned from its frames, oldest
+	// first, at most maxLearned.
+	learned []mac.Addr
 }
 
 // AddRadio makes a radio known by name. Adding a radio whose hwsim address
@@ -71,6 +78,7 @@ func (m *Medium) AddRadio(c RadioConfig) RadioID {
 	} else if !c.HWGuess {
 		r.hwGuess = false
 	}
+	m.announcedLocked(r)
 	if c.Name != "" {
 		r.Name = c.Name
 	}
@@ -147,51 +155,6 @@ func (m *Medium) adoptLocked(hw, addr mac.Addr) *radio {
 		return r
 	}
 	return m.radioLocked(hw)
-}
-
-func (m *Medium) removeLocked(r *radio) {
-	delete(m.byHW, r.HW)
-	for a, owner := range m.byAddr {
-		if owner == r {
-			delete(m.byAddr, a)
-		}
-	}
-	m.radios[r.ID] = nil
-	m.resolveDenyLocked()
-}
-
-// radioLocked returns the radio with hwsim address hw, creating it when a
-// transmitter shows up that nobody announced (radios created by others).
-func (m *Medium) radioLocked(hw mac.Addr) *radio {
-	if r := m.byHW[hw]; r != nil {
-		return r
-	}
-	r := &radio{Peer: Peer{ID: RadioID(len(m.radios)), Name: hw.String(), HW: hw}, refs: map[mac.Addr]int{}}
-	if m.nameOf != nil {
-		if n := m.nameOf(hw); n != "" {
-			r.Name = n
-		}
-	}
-	m.radios = append(m.radios, r)
-	m.byHW[hw] = r
-	m.byAddr[hw] = r
-	for _, o := range m.radios {
-		if o != nil {
-			o.grow(len(m.radios))
-		}
-	}
-	m.resolveDenyLocked()
-	m.log.Debug("radio appeared", "radio", r.Name, "hwaddr", hw)
-	return r
-}
-
-func (r *radio) grow(n int) {
-	for len(r.links) < n {
-		r.links = append(r.links, LinkStats{})
-	}
-	for len(r.denies) < n {
-		r.denies = append(r.denies, false)
-	}
 }
 
 // ErrUnknownRadio is returned for a name no radio has.

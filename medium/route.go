@@ -223,7 +223,7 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	// medium) or withdrawn by a scan.
 	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
 		if m.byAddr[ta] == nil {
-			m.byAddr[ta] = tx
+			m.learnLocked(tx, ta)
 		}
 	}
 	if sa, ok := h.SA(); ok {

@@ -22,6 +22,12 @@ type Stats struct {
 	// AirBusy is how long each channel carried at least one transmission
 	// (airtime mode), by first use.
 	AirBusy []ChannelBusy
+	// AddrsEvicted counts interface addresses a radio learned from its
+	// frames and forgot again, past the bound per radio.
+	AddrsEvicted uint64
+	// RadiosEvicted counts radios known only from their frames that were
+	// forgotten, past the bound of such radios.
+	RadiosEvicted uint64
 }
 
 // ChannelBusy is the busy time of one channel.
