@@ -115,3 +115,30 @@ func TestAGuessDoesNotOverrideWhatIsKnown(t *testing.T) {
 	assert.Equal(t, "wlan7", got.Iface)
 	assert.Equal(t, 1, m.Status().Radios)
 }
+
+func TestRadiosPage(t *testing.T) {
+	r := newRig(t, 5, Config{})
+	for k := range byte(5) {
+		r.step(t, frameEvent(vw(k), beacon(vw(k)), uint64(k)))
+	}
+	page, next := r.m.RadiosPage(0, 2, 100)
+	require.Len(t, page, 2)
+	assert.Equal(t, RadioID(2), next)
+	assert.Len(t, page[0].Links, 4)
+
+	// The link budget ends a page early, but never before its first radio,
+	// whose surplus links are counted as omitted.
+	page, next = r.m.RadiosPage(2, 10, 6)
+	require.Len(t, page, 1)
+	assert.Equal(t, RadioID(3), next)
+	page, next = r.m.RadiosPage(3, 10, 2)
+	require.Len(t, page, 1)
+	assert.Len(t, page[0].Links, 2)
+	assert.Equal(t, 2, page[0].LinksOmitted)
+	assert.Equal(t, RadioID(4), next)
+
+	page, next = r.m.RadiosPage(4, 10, -1)
+	require.Len(t, page, 1)
+	assert.Empty(t, page[0].Links, "no links asked for")
+	assert.Zero(t, next, "the last page")
+}

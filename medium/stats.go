@@ -1,6 +1,7 @@
 package medium
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -76,6 +77,8 @@ type RadioInfo struct {
 	Freq  uint32
 	Stats RadioStats
 	Links []Link
+	// LinksOmitted counts link counters left out of a RadiosPage.
+	LinksOmitted int
 }
 
 // Status is a snapshot of the whole medium.
@@ -100,29 +103,74 @@ func (m *Medium) Status() Status {
 	return Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: st}
 }
 
-// Radios returns a snapshot of every known radio, ordered by ID.
+// Radios returns a snapshot of every known radio, ordered by ID, with
+// every link counter.
 func (m *Medium) Radios() []RadioInfo {
+	out, _ := m.RadiosPage(0, math.MaxInt, math.MaxInt)
+	return out
+}
+
+// RadiosPage returns a snapshot of the radios from ID from on, ordered by
+// ID: at most limit radios, and at most maxLinks link counters in all (a
+// negative maxLinks: none). The first radio is always there; of its links
+// only maxLinks, and LinksOmitted counts the others. next is the from of
+// the next page, 0 after the last.
+func (m *Medium) RadiosPage(from RadioID, limit, maxLinks int) (radios []RadioInfo, next RadioID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []RadioInfo
-	for _, r := range m.radios {
+	links := 0
+	for id := max(from, 0); int(id) < len(m.radios); id++ {
+		r := m.radios[id]
 		if r == nil {
 			continue
 		}
-		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Stats: r.stats}
-		for a, owner := range m.byAddr {
-			if owner == r {
-				ri.Addrs = append(ri.Addrs, a)
+		if len(radios) >= limit {
+			return radios, id
+		}
+		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Stats: r.stats, Addrs: m.addrsLocked(r)}
+		if maxLinks >= 0 {
+			var n int
+			for id, l := range r.links {
+				if o := m.radioByIDLocked(RadioID(id)); o != nil && l != (LinkStats{}) {
+					n++
+				}
+			}
+			if len(radios) > 0 && links+n > maxLinks {
+				return radios, id
+			}
+			for id, l := range r.links {
+				if o := m.radioByIDLocked(RadioID(id)); o != nil && l != (LinkStats{}) {
+					if links >= maxLinks {
+						ri.LinksOmitted++
+						continue
+					}
+					ri.Links = append(ri.Links, Link{To: o.displayName(), LinkStats: l})
+					links++
+				}
 			}
 		}
-		sort.Slice(ri.Addrs, func(i, j int) bool { return ri.Addrs[i].String() < ri.Addrs[j].String() })
-		for id, l := range r.links {
-			if o := m.radios[id]; o != nil && l != (LinkStats{}) {
-				ri.Links = append(ri.Links, Link{To: o.displayName(), LinkStats: l})
-			}
-		}
-		out = append(out, ri)
+		radios = append(radios, ri)
 	}
+	return radios, 0
+}
+
+// addrsLocked returns the addresses r answers to, sorted: its hwsim
+// address, those the kernel announced and those it learned.
+func (m *Medium) addrsLocked(r *radio) []mac.Addr {
+	var out []mac.Addr
+	add := func(a mac.Addr) {
+		if m.byAddr[a] == r && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	add(r.HW)
+	for a := range r.refs {
+		add(a)
+	}
+	for _, a := range r.learned {
+		add(a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }
 

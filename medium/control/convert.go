@@ -52,6 +52,7 @@ func wireRadios(radios []medium.RadioInfo) []api.RadioInfo {
 		for _, l := range r.Links {
 			ri.Links = append(ri.Links, api.Link{To: l.To, Frames: l.Frames, Bytes: l.Bytes, Blocked: l.Blocked, Lost: l.Lost})
 		}
+		ri.LinksOmitted = r.LinksOmitted
 		out = append(out, ri)
 	}
 	return out

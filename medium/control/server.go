@@ -26,8 +26,12 @@ import (
 type Medium interface {
 	// Status returns the medium-wide counters (status).
 	Status() medium.Status
-	// Radios returns every radio (radios).
+	// Radios returns every radio (the state file's list).
 	Radios() []medium.RadioInfo
+	// RadiosPage returns radios from ID from on: at most limit, with at
+	// most maxLinks link counters in all, and the ID to go on from (0:
+	// none left) (radios).
+	RadiosPage(from medium.RadioID, limit, maxLinks int) ([]medium.RadioInfo, medium.RadioID)
 	// Deny adds rules, all or none (deny.add).
 	Deny(rules ...medium.DenyRule) error
 	// SetDenylist replaces the denylist, or fails and changes nothing

@@ -29,7 +29,7 @@ type Report struct {
 // apply is reported in Report.Skipped.
 func (s *Store) Restore(st *State, m control.Medium, mdl control.Model) Report {
 	var rep Report
-	known := sameRadios(st.Radios, m.Radios(), s.wiphyOf)
+	known := sameRadios(st.Radios, radiosOf(m), s.wiphyOf)
 	applies := func(what string, names ...string) bool {
 		var missing []string
 		for _, n := range names {

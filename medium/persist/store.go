@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -20,9 +21,20 @@ const maxEdits = 65536
 // Source is what the store reads of the medium when it saves;
 // *medium.Medium has it.
 type Source interface {
-	Radios() []medium.RadioInfo
+	radioLister
 	Denylist() []medium.DenyRule
 	Blocks() []medium.LinkBlock
+}
+
+// radioLister lists radios (a medium or the control API's view of one).
+type radioLister interface {
+	RadiosPage(from medium.RadioID, limit, maxLinks int) ([]medium.RadioInfo, medium.RadioID)
+}
+
+// radiosOf returns every radio of src, without link counters.
+func radiosOf(src radioLister) []medium.RadioInfo {
+	radios, _ := src.RadiosPage(0, math.MaxInt, -1)
+	return radios
 }
 
 // Store keeps the state file of one medium up to date: Medium and Model
@@ -96,7 +108,7 @@ func (s *Store) Save() error {
 
 func (s *Store) saveLocked() error {
 	st := &State{Version: Version, Created: s.created, ModelFile: s.modelFile, ModelSHA256: s.modelSum, Model: s.edits}
-	for _, r := range s.src.Radios() {
+	for _, r := range radiosOf(s.src) {
 		st.Radios = append(st.Radios, Radio{Name: r.Name, Iface: r.Iface, HWAddr: r.HWAddr, Wiphy: s.wiphyOf(r.Name)})
 	}
 	for _, r := range s.src.Denylist() {

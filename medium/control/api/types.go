@@ -54,6 +54,9 @@ type RadioInfo struct {
 	// Links count, per receiver, what the radio sent; only receivers
 	// with a non-zero counter are listed.
 	Links []Link `json:"links,omitempty"`
+	// LinksOmitted counts links left out to keep the response bounded
+	// (MaxLinksPage; only with many thousand radios).
+	LinksOmitted int `json:"links_omitted,omitempty"`
 }
 
 // RadioStats are one radio's counters.
