@@ -128,6 +128,9 @@ type Medium struct {
 	deny      denylist
 	blocks    map[[2]RadioID]bool // tx, rx
 	stats     Stats
+	// socket counts what happens on the connection Run serves, if it
+	// does (Status reports it).
+	socket socketCounter
 
 	// Scratch messages for the per-frame path: passing them to the Conn
 	// interface would otherwise move them to the heap for every frame.

@@ -1,12 +1,15 @@
 package medium
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
+	"github.com/hwsim-medium/hwsim-medium/hwsim/hwsimtest"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
@@ -141,4 +144,23 @@ func TestRadiosPage(t *testing.T) {
 	require.Len(t, page, 1)
 	assert.Empty(t, page[0].Links, "no links asked for")
 	assert.Zero(t, next, "the last page")
+}
+
+// countingConn is the fake kernel with counters, as FrameSocket has.
+type countingConn struct {
+	*hwsimtest.Conn
+}
+
+func (countingConn) Stats() hwsim.SocketStats { return hwsim.SocketStats{Overruns: 3, Malformed: 2} }
+
+func TestStatusReportsTheSocketsCounters(t *testing.T) {
+	m := New(Config{})
+	assert.Nil(t, m.Status().Socket, "no connection yet")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- m.Run(ctx, countingConn{hwsimtest.NewConn()}) }()
+	require.Eventually(t, func() bool { return m.Status().Socket != nil }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, hwsim.SocketStats{Overruns: 3, Malformed: 2}, *m.Status().Socket)
+	cancel()
+	require.NoError(t, <-done)
 }

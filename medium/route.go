@@ -12,6 +12,11 @@ import (
 // returns nil when ctx ends. Under TimingAirtime each frame is delivered
 // and completed after its simulated time on the air.
 func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
+	if sc, ok := conn.(socketCounter); ok {
+		m.mu.Lock()
+		m.socket = sc
+		m.mu.Unlock()
+	}
 	if m.timing == TimingAirtime {
 		return m.runAir(ctx, conn)
 	}

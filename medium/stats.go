@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
@@ -86,6 +87,15 @@ type Status struct {
 	Uptime time.Duration
 	Radios int
 	Stats  Stats
+	// Socket are the counters of the kernel connection the medium runs
+	// on, when it keeps them (hwsim.FrameSocket does); nil otherwise.
+	Socket *hwsim.SocketStats
+}
+
+// socketCounter is a Conn that counts what happened on it; Stats must be
+// safe to call while the connection is in use.
+type socketCounter interface {
+	Stats() hwsim.SocketStats
 }
 
 // Status returns medium-wide counters.
@@ -100,7 +110,12 @@ func (m *Medium) Status() Status {
 	}
 	st := m.stats
 	st.AirBusy = slices.Clone(st.AirBusy)
-	return Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: st}
+	out := Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: st}
+	if m.socket != nil {
+		ss := m.socket.Stats()
+		out.Socket = &ss
+	}
+	return out
 }
 
 // Radios returns a snapshot of every known radio, ordered by ID, with

@@ -184,6 +184,12 @@ func (t *radioTracker) removed(id uint32, name string) {
 // announcements until ctx ends. When announcements were lost (the event
 // socket overflowed) it looks for radios again, at most once per minLook.
 func (t *radioTracker) follow(ctx context.Context, ev *hwsim.RadioEvents) error {
+	return t.followEvents(ctx, ev.Events(), ev.Err)
+}
+
+// followEvents is follow on a channel of events; errOf says why it was
+// closed.
+func (t *radioTracker) followEvents(ctx context.Context, events <-chan hwsim.RadioEvent, errOf func() error) error {
 	var retry <-chan time.Time
 	for {
 		select {
@@ -192,9 +198,9 @@ func (t *radioTracker) follow(ctx context.Context, ev *hwsim.RadioEvents) error 
 		case <-retry:
 			retry = nil
 			t.resync(ctx, &retry)
-		case e, ok := <-ev.Events():
+		case e, ok := <-events:
 			if !ok {
-				if err := ev.Err(); err != nil && ctx.Err() == nil {
+				if err := errOf(); err != nil && ctx.Err() == nil {
 					return err
 				}
 				return nil

@@ -92,3 +92,34 @@ func TestLookAgainIsBounded(t *testing.T) {
 	require.NoError(t, tr.lookAgain(context.Background()))
 	assert.Equal(t, 2, k.looks)
 }
+
+func TestLostAnnouncementsAreFollowedByALook(t *testing.T) {
+	k := &fakeKernel{radios: []hwsim.FoundRadio{{ID: 3, Name: "phy3", HWAddr: hwsim.DefaultHWAddr(3), HWAddrExact: true}}}
+	tr, m := newTestTracker(k)
+	events := make(chan hwsim.RadioEvent)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- tr.followEvents(ctx, events, func() error { return nil }) }()
+	events <- hwsim.RadioEvent{Kind: hwsim.RadioEventsLost}
+	require.Eventually(t, func() bool { return len(m.Radios()) == 1 }, 5*time.Second, time.Millisecond, "the radio whose announcement was lost")
+
+	// Lost again at once: the next look waits for minLook, then comes.
+	tr.mu.Lock()
+	k.radios = nil
+	tr.mu.Unlock()
+	events <- hwsim.RadioEvent{Kind: hwsim.RadioEventsLost}
+	require.Eventually(t, func() bool { return len(m.Radios()) == 0 }, 5*time.Second, 10*time.Millisecond, "the radio deleted while announcements were lost")
+	cancel()
+	require.NoError(t, <-done)
+	tr.mu.Lock()
+	assert.Equal(t, 2, k.looks)
+	tr.mu.Unlock()
+}
+
+func TestFollowEndsWithTheSubscriptionsError(t *testing.T) {
+	tr, _ := newTestTracker(&fakeKernel{})
+	events := make(chan hwsim.RadioEvent)
+	close(events)
+	boom := errors.New("receive radio events: boom")
+	assert.ErrorIs(t, tr.followEvents(context.Background(), events, func() error { return boom }), boom)
+}
