@@ -12,10 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -145,8 +143,8 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		mcfg.Model = mdl
 		linkModel = mdl
 	}
-	if os.Geteuid() != 0 {
-		return errors.New("must run as root (creating radios and registering as the medium need CAP_NET_ADMIN): try sudo hwsim-medium")
+	if err := checkRoot(os.Geteuid()); err != nil {
+		return err
 	}
 	client, err := dialLoading(ctx, log)
 	if err != nil {
@@ -343,24 +341,4 @@ func loadModel(path string, log *slog.Logger) (*model.Model, error) {
 	}
 	log.Info("link model loaded", "file", path)
 	return mdl, nil
-}
-
-// dialLoading connects to mac80211_hwsim, loading the module with no radios
-// of its own when the family is missing.
-func dialLoading(ctx context.Context, log *slog.Logger) (*hwsim.Client, error) {
-	c, err := hwsim.Dial(ctx)
-	if !errors.Is(err, hwsim.ErrNoFamily) {
-		return c, err
-	}
-	log.Info("mac80211_hwsim is not loaded: running modprobe mac80211_hwsim radios=0")
-	out, merr := exec.CommandContext(ctx, "modprobe", "mac80211_hwsim", "radios=0").CombinedOutput()
-	if merr != nil {
-		return nil, fmt.Errorf("mac80211_hwsim is not loaded and 'modprobe mac80211_hwsim radios=0' failed: %v: %s (install your kernel's modules package, or load the module on the host of this container)",
-			merr, strings.TrimSpace(string(out)))
-	}
-	c, err = hwsim.Dial(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("after loading mac80211_hwsim: %w", err)
-	}
-	return c, nil
 }

@@ -32,6 +32,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad timing", args: []string{"--timing", "slow"}, wantErr: `--timing "slow": must be fast or airtime`},
 		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: `--log-level "loud": want debug, info, warn or error`},
 		{name: "negative radios", args: []string{"--radios", "-1"}, wantErr: "--radios -1: must be between 0 and"},
+		{name: "too many radios", args: []string{"--radios", "70000"}, wantErr: "--radios 70000: must be between 0 and 65536"},
+		{name: "radios not a number", args: []string{"--radios", "five"}, wantErr: `invalid value "five" for flag -radios: parse error`},
+		{name: "keep-radios with a value", args: []string{"--keep-radios=maybe"}, wantErr: `invalid boolean value "maybe" for -keep-radios`},
 		{name: "stray argument", args: []string{"5"}, wantErr: `unexpected argument "5"`},
 		{name: "unknown flag", args: []string{"--radio", "5"}, wantErr: "flag provided but not defined: -radio"},
 	}
