@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -122,4 +124,18 @@ func TestFollowEndsWithTheSubscriptionsError(t *testing.T) {
 	close(events)
 	boom := errors.New("receive radio events: boom")
 	assert.ErrorIs(t, tr.followEvents(context.Background(), events, func() error { return boom }), boom)
+}
+
+func TestAnUnreadableStateFileIsMovedAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"version":1,"deny":[`), 0o600))
+	m := medium.New(medium.Config{})
+	store := restoreState(options{state: path}, m, nil, func(string) (uint32, bool) { return 0, false }, slog.New(slog.DiscardHandler))
+	require.NotNil(t, store, "the medium still keeps a state")
+	b, err := os.ReadFile(path + ".unreadable")
+	require.NoError(t, err)
+	assert.Equal(t, `{"version":1,"deny":[`, string(b), "kept for whoever wants to look")
+	_, err = os.Stat(path)
+	assert.True(t, os.IsNotExist(err))
+	assert.Nil(t, restoreState(options{}, m, nil, nil, slog.New(slog.DiscardHandler)), `--state ""`)
 }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,4 +63,24 @@ func TestNonRootFloodIsRefusedBeforeASlot(t *testing.T) {
 	for _, rc := range flood[:maxRefusing] {
 		assert.Equal(t, api.CodePermissionDenied, rc.recv().Code)
 	}
+}
+
+// TestSlowClientIsCutOff: a client that trickles a request in, a byte at a
+// time, has the idle timeout for the whole line, not per byte; the line is
+// never carried out.
+func TestSlowClientIsCutOff(t *testing.T) {
+	r := serve(t, nil, 300*time.Millisecond)
+	rc := dialRaw(t, r.path)
+	line := `{"v":1,"cmd":"deny.clear"}` + "\n"
+	start := time.Now()
+	var err error
+	for i := 0; i < len(line) && err == nil; i++ {
+		_, err = rc.c.Write([]byte{line[i]})
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Cut off before the line was whole (26 bytes at 50 ms each).
+	_, rerr := rc.r.ReadBytes('\n')
+	assert.Error(t, rerr, "no answer to a line that was cut off")
+	assert.Less(t, time.Since(start), 3*time.Second)
+	assert.Empty(t, r.m.Changes())
 }
