@@ -66,6 +66,13 @@ func receiveAir(ctx context.Context, conn hwsim.Conn, in chan<- []hwsim.Event, t
 	}
 }
 
+// maxAirQueue bounds the frames one radio holds in the airtime mode. The
+// kernel does not wait for a radio's TX statuses before it hands the
+// medium more frames (it drops its own oldest past 200), so a radio that
+// sends faster than its channel carries would grow the queue without
+// bound; past this, frames fail at once.
+const maxAirQueue = 256
+
 // air is the state of the airtime simulation. Everything in it is owned by
 // the simulation goroutine and, where it touches the Medium, used with the
 // medium's lock held.
@@ -291,6 +298,16 @@ func (a *air) arriveLocked(ev *hwsim.Event) {
 	}
 	fr.rate, _ = fr.at.next(&fr.f.Rates)
 	ar := a.radio(fr.rt.tx)
+	if len(ar.queue) >= maxAirQueue {
+		// The radio sends faster than its channel carries: the
+		// excess fails at once, as a full hardware queue would.
+		failRates(&fr.st.Rates)
+		a.m.stats.AirQueueDrops++
+		a.conn.Status(&fr.st)
+		a.dirty = true
+		a.release(fr)
+		return
+	}
 	ar.queue = append(ar.queue, fr)
 	if ar.state == airIdle {
 		a.readyLocked(ar)

@@ -30,6 +30,9 @@ type Stats struct {
 	// RadiosEvicted counts radios known only from their frames that were
 	// forgotten, past the bound of such radios.
 	RadiosEvicted uint64
+	// AirQueueDrops counts frames failed at once because their radio
+	// held as many as it may (airtime mode).
+	AirQueueDrops uint64
 }
 
 // ChannelBusy is the busy time of one channel.

@@ -70,6 +70,9 @@ func (t *tool) stats(ctx context.Context) error {
 	fmt.Fprintf(w, "send errors:\t%d\n", st.Stats.SendErrors)
 	fmt.Fprintf(w, "addresses forgotten:\t%d\t(learned from frames, past the bound per radio)\n", st.Stats.AddrsEvicted)
 	fmt.Fprintf(w, "radios forgotten:\t%d\t(known only from frames, past the bound)\n", st.Stats.RadiosEvicted)
+	if st.Stats.AirQueueDrops > 0 {
+		fmt.Fprintf(w, "airtime queue drops:\t%d\t(frames failed: their radio sent faster than its channel carries)\n", st.Stats.AirQueueDrops)
+	}
 	if ss := st.Stats.Socket; ss != nil {
 		fmt.Fprintf(w, "socket overruns:\t%d\t(the kernel dropped messages: receive buffer full)\n", ss.Overruns)
 		fmt.Fprintf(w, "socket malformed:\t%d\t(kernel messages that did not decode)\n", ss.Malformed)

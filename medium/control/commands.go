@@ -75,7 +75,11 @@ func withArgs[A any](check func(cmd string, a *A) error, do func(s *Server, cmd 
 	}
 }
 
-func (s *Server) status() any { return wireStatus(s.Medium.Status()) }
+func (s *Server) status() any {
+	st := wireStatus(s.Medium.Status())
+	st.Process = processStats()
+	return st
+}
 
 func checkRadios(cmd string, a *api.RadiosArgs) error {
 	switch {

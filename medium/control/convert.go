@@ -21,7 +21,7 @@ func wireStatus(st medium.Status) api.Status {
 		Uptime:   st.Uptime.Seconds(),
 		Radios:   st.Radios,
 		Stats: api.Stats{Frames: s.Frames, Malformed: s.Malformed, SendErrors: s.SendErrors, Collisions: s.Collisions,
-			AddrsEvicted: s.AddrsEvicted, RadiosEvicted: s.RadiosEvicted},
+			AddrsEvicted: s.AddrsEvicted, RadiosEvicted: s.RadiosEvicted, AirQueueDrops: s.AirQueueDrops},
 	}
 	if ss := st.Socket; ss != nil {
 		out.Stats.Socket = &api.SocketStats{Overruns: ss.Overruns, Malformed: ss.Malformed, SendErrors: ss.SendErrors,

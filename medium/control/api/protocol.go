@@ -138,6 +138,20 @@ type Status struct {
 	Radios int `json:"radios"`
 	// Stats are the medium-wide frame counters.
 	Stats Stats `json:"stats"`
+	// Process describes the medium's process; absent from a medium that
+	// does not report it.
+	Process *ProcessStats `json:"process,omitempty"`
+}
+
+// ProcessStats describe the medium's process, to watch a long run for
+// leaks.
+type ProcessStats struct {
+	// Goroutines is the number of goroutines.
+	Goroutines int `json:"goroutines"`
+	// HeapBytes is the memory of heap objects, live or not yet swept.
+	HeapBytes uint64 `json:"heap_bytes"`
+	// FDs is the number of open file descriptors (0 where unknown).
+	FDs int `json:"fds"`
 }
 
 // UptimeDuration returns Uptime as a time.Duration.

@@ -31,6 +31,9 @@ type Stats struct {
 	// RadiosEvicted counts radios known only from their frames that were
 	// forgotten, past the bound of such radios.
 	RadiosEvicted uint64 `json:"radios_evicted,omitempty"`
+	// AirQueueDrops counts frames failed at once because their radio
+	// held as many frames as it may (airtime mode).
+	AirQueueDrops uint64 `json:"air_queue_drops,omitempty"`
 	// Socket are the counters of the medium's kernel socket; absent when
 	// it runs on none.
 	Socket *SocketStats `json:"socket,omitempty"`
