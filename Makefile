@@ -10,12 +10,16 @@ VMFLAGS  ?=
 TESTFLAGS ?=
 # Extra flags for the test binary in `make bench` (e.g. BENCHFLAGS="-test.bench BenchmarkAir").
 BENCHFLAGS ?=
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 30s
 
-.PHONY: help build unit vm-deps vm-tool integration test-browser test demo vm bench
+.PHONY: help build unit fuzz vm-deps vm-tool integration test-browser test demo vm bench
 
 help:
 	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
 	@echo "make unit         go vet, staticcheck (pinned) and go test -race ./..."
+	@echo "make fuzz         run every fuzz target for FUZZTIME (default 30s) each; their corpora"
+	@echo "                  (testdata/fuzz) replay in every go test"
 	@echo "make vm-deps      install host packages and the VM kernel (integration/vm/setup.sh)"
 	@echo "make integration  run the integration tests in the VM (TESTFLAGS=..., VMFLAGS=...)"
 	@echo "make test-browser the live view (--http) in headless Chromium: a medium in the VM and one on the host"
@@ -39,6 +43,17 @@ unit:
 	$(GO) vet -tags browser ./integration/browser/
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	$(GO) test -race ./...
+
+# Every Fuzz* target of every package, one after the other; a failure
+# stops here and leaves its input in the package's testdata/fuzz, which
+# go test then replays.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "==== $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 vm-deps:
 	integration/vm/setup.sh $(CACHE)

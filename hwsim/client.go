@@ -48,7 +48,13 @@ type Client struct {
 // namespace and resolves the MAC80211_HWSIM family on it. If the module is
 // not loaded the error wraps ErrNoFamily.
 func Dial(ctx context.Context) (*Client, error) {
-	conn, err := dialGenetlink()
+	return DialIn(ctx, Netns{})
+}
+
+// DialIn is Dial in network namespace ns: it sees, lists and deletes the
+// radios that are in ns now.
+func DialIn(ctx context.Context, ns Netns) (*Client, error) {
+	conn, err := dialGenetlinkIn(ns)
 	if err != nil {
 		return nil, fmt.Errorf("dial generic netlink: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
+
+	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
 // The few pieces of nl80211 (include/uapi/linux/nl80211.h) needed to give
@@ -19,6 +21,7 @@ const (
 	nl80211FamilyName = "nl80211"
 
 	nl80211CmdGetWiphy     uint8 = 1 // NL80211_CMD_GET_WIPHY
+	nl80211CmdGetInterface uint8 = 5 // NL80211_CMD_GET_INTERFACE
 	nl80211CmdNewInterface uint8 = 7 // NL80211_CMD_NEW_INTERFACE
 
 	nl80211AttrWiphy          uint16 = 1    // NL80211_ATTR_WIPHY (u32)
@@ -26,6 +29,7 @@ const (
 	nl80211AttrIfindex        uint16 = 3    // NL80211_ATTR_IFINDEX (u32)
 	nl80211AttrIfname         uint16 = 4    // NL80211_ATTR_IFNAME (string)
 	nl80211AttrIftype         uint16 = 5    // NL80211_ATTR_IFTYPE (u32)
+	nl80211AttrMAC            uint16 = 6    // NL80211_ATTR_MAC (6 bytes)
 	nl80211AttrWdev           uint16 = 0x99 // NL80211_ATTR_WDEV (u64)
 	nl80211AttrSplitWiphyDump uint16 = 0xae // NL80211_ATTR_SPLIT_WIPHY_DUMP (flag)
 
@@ -55,7 +59,13 @@ type NL80211 struct {
 // DialNL80211 opens a generic-netlink socket in the calling thread's network
 // namespace and resolves the nl80211 family on it.
 func DialNL80211(ctx context.Context) (*NL80211, error) {
-	conn, err := dialGenetlink()
+	return DialNL80211In(ctx, Netns{})
+}
+
+// DialNL80211In is DialNL80211 in network namespace ns: it sees the wiphys
+// and interfaces that are in ns now.
+func DialNL80211In(ctx context.Context, ns Netns) (*NL80211, error) {
+	conn, err := dialGenetlinkIn(ns)
 	if err != nil {
 		return nil, fmt.Errorf("dial generic netlink: %w", err)
 	}
@@ -76,7 +86,7 @@ func NewNL80211(ctx context.Context, conn *genetlink.Conn) (*NL80211, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NL80211{req: genlRequester{conn: conn, family: fam}, sysfs: "/sys/class/ieee80211"}, nil
+	return &NL80211{req: genlRequester{conn: conn, family: fam}, sysfs: ieee80211Class}, nil
 }
 
 // Close closes the socket.
@@ -190,7 +200,7 @@ func sysfsWiphyIndex(dir, name string) (uint32, bool) {
 	return uint32(idx), true
 }
 
-// Interface is what the kernel reports about a newly created interface.
+// Interface is what the kernel reports about an interface.
 type Interface struct {
 	// Index is the netdev ifindex (0 for interfaces without a netdev,
 	// such as P2P devices).
@@ -201,6 +211,10 @@ type Interface struct {
 	Wiphy uint32
 	// Wdev is the wireless-device identifier.
 	Wdev uint64
+	// Addr is the interface's MAC address, the one 802.11 headers carry.
+	Addr mac.Addr
+	// Type is the interface type (Iftype*, an nl80211_iftype).
+	Type uint32
 }
 
 // parseInterface decodes the attributes of a NEW_INTERFACE reply.
@@ -220,6 +234,12 @@ func parseInterface(b []byte) (Interface, error) {
 			ifc.Wiphy = ad.Uint32()
 		case nl80211AttrWdev:
 			ifc.Wdev = ad.Uint64()
+		case nl80211AttrMAC:
+			if b := ad.Bytes(); len(b) == len(ifc.Addr) {
+				copy(ifc.Addr[:], b)
+			}
+		case nl80211AttrIftype:
+			ifc.Type = ad.Uint32()
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -263,4 +283,33 @@ func (n *NL80211) NewInterface(ctx context.Context, wiphyName string, ifname str
 		return 0, fmt.Errorf("%s: reply carries no ifindex", what)
 	}
 	return ifc.Index, nil
+}
+
+// Interfaces lists the wireless interfaces of the socket's network
+// namespace (a GET_INTERFACE dump), P2P devices included.
+func (n *NL80211) Interfaces(ctx context.Context) ([]Interface, error) {
+	for try := 0; ; try++ {
+		msgs, flags, err := n.req.execute(ctx, nl80211CmdGetInterface, nil, netlink.Dump)
+		if err != nil {
+			return nil, fmt.Errorf("list interfaces: %w", kernelErr(err))
+		}
+		if flags&netlink.DumpInterrupted != 0 && try+1 < dumpRetries {
+			continue
+		}
+		if flags&netlink.DumpInterrupted != 0 {
+			return nil, fmt.Errorf("list interfaces: %w", errDumpInterrupted)
+		}
+		out := make([]Interface, 0, len(msgs))
+		for _, m := range msgs {
+			ifc, err := parseInterface(m.Data)
+			if err != nil {
+				return nil, fmt.Errorf("list interfaces: %w", err)
+			}
+			if ifc.Name == "" && ifc.Wdev == 0 {
+				continue // header-only message
+			}
+			out = append(out, ifc)
+		}
+		return out, nil
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
 var nlTestFamily = genetlink.Family{ID: 0x1c, Name: "nl80211", Version: 1}
@@ -22,6 +24,8 @@ func TestNL80211Numbering(t *testing.T) {
 	assert.Equal(t, unix.NL80211_GENL_NAME, nl80211FamilyName)
 	assert.EqualValues(t, unix.NL80211_CMD_GET_WIPHY, nl80211CmdGetWiphy)
 	assert.EqualValues(t, unix.NL80211_CMD_NEW_INTERFACE, nl80211CmdNewInterface)
+	assert.EqualValues(t, unix.NL80211_CMD_GET_INTERFACE, nl80211CmdGetInterface)
+	assert.EqualValues(t, unix.NL80211_ATTR_MAC, nl80211AttrMAC)
 	assert.EqualValues(t, unix.NL80211_ATTR_WIPHY, nl80211AttrWiphy)
 	assert.EqualValues(t, unix.NL80211_ATTR_WIPHY_NAME, nl80211AttrWiphyName)
 	assert.EqualValues(t, unix.NL80211_ATTR_IFINDEX, nl80211AttrIfindex)
@@ -254,4 +258,30 @@ func FuzzParseInterface(f *testing.F) {
 			t.Fatalf("negative ifindex %d", ifc.Index)
 		}
 	})
+}
+
+func TestInterfaces(t *testing.T) {
+	iface := func(idx int, name string, wiphy uint32, addr mac.Addr, typ uint32) genetlink.Message {
+		b := encodeAttrs(t, func(ae *netlink.AttributeEncoder) {
+			ae.Uint32(nl80211AttrIfindex, uint32(idx))
+			ae.String(nl80211AttrIfname, name)
+			ae.Uint32(nl80211AttrWiphy, wiphy)
+			ae.Uint64(nl80211AttrWdev, uint64(wiphy)<<32|1)
+			ae.Bytes(nl80211AttrMAC, addr[:])
+			ae.Uint32(nl80211AttrIftype, typ)
+		})
+		return genetlink.Message{Header: genetlink.Header{Command: nl80211CmdNewInterface}, Data: b}
+	}
+	a0 := mac.Addr{0, 0x76, 0x77, 0x30, 0, 0}
+	a1 := mac.Addr{2, 0, 0, 0, 1, 0}
+	n := nlTestClient(t, genltest.CheckRequest(nlTestFamily.ID, nl80211CmdGetInterface, netlink.Request|netlink.Dump,
+		func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
+			return []genetlink.Message{iface(12, "vw0", 3, a0, IftypeStation), iface(13, "wlan1", 4, a1, IftypeAP)}, nil
+		}))
+	got, err := n.Interfaces(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Interface{
+		{Index: 12, Name: "vw0", Wiphy: 3, Wdev: 3<<32 | 1, Addr: a0, Type: IftypeStation},
+		{Index: 13, Name: "wlan1", Wiphy: 4, Wdev: 4<<32 | 1, Addr: a1, Type: IftypeAP},
+	}, got)
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -172,16 +173,18 @@ func (m medium) Create(t testing.TB, n int) ([]Radio, func()) {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "control.sock")
-	args := append([]string{bin, "--radios", strconv.Itoa(n), "--control", sock, "--log-level", "debug"}, m.args...)
+	// A state file of its own: no scenario restores another's air.
+	args := append([]string{bin, "--radios", strconv.Itoa(n), "--control", sock, "--state", filepath.Join(dir, "state.json"), "--log-level", "debug"}, m.args...)
 	d := startDaemon(t, dir, "hwsim-medium", args...)
+	run := &mediumRun{daemon: d, socket: sock, args: args, dir: dir}
 	stop := func() {
 		defer os.RemoveAll(dir)
-		d.Stop()
+		run.daemon.Stop()
 		if t.Failed() {
-			t.Logf("hwsim-medium log (tail):\n%s", tail(d.Log(), 80))
-		} else if i := strings.LastIndex(d.Log(), "medium stopped"); i >= 0 {
+			t.Logf("hwsim-medium log (tail):\n%s", tail(run.daemon.Log(), 80))
+		} else if i := strings.LastIndex(run.daemon.Log(), "medium stopped"); i >= 0 {
 			// Its counters (overruns, rejected, unanswered, ...), one line.
-			line, _, _ := strings.Cut(d.Log()[i:], "\n")
+			line, _, _ := strings.Cut(run.daemon.Log()[i:], "\n")
 			t.Logf("hwsim-medium: %s", line)
 		}
 		unloadHwsim(t)
@@ -212,7 +215,7 @@ func (m medium) Create(t testing.TB, n int) ([]Radio, func()) {
 			t.Errorf("%s has address %s, want %s", r.Iface, r.MAC, want)
 		}
 	}
-	activeMedium.Store(&mediumRun{daemon: d, socket: sock})
+	activeMedium.Store(run)
 	return radios, func() {
 		activeMedium.Store(nil)
 		stop()
@@ -224,6 +227,37 @@ func (m medium) Create(t testing.TB, n int) ([]Radio, func()) {
 type mediumRun struct {
 	daemon *Daemon
 	socket string
+	// args and dir start it again (restart).
+	args []string
+	dir  string
+	runs int
+}
+
+// kill kills the medium with SIGKILL, as a crash would, and waits until it
+// is gone.
+func (m *mediumRun) kill(t testing.TB) {
+	t.Helper()
+	if err := syscall.Kill(m.daemon.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 hwsim-medium: %v", err)
+	}
+	waitFor(t, startTimeout, "the killed hwsim-medium to exit", func() (bool, string) {
+		return m.daemon.Exited(), ""
+	})
+	t.Logf("hwsim-medium (pid %d) killed with SIGKILL", m.daemon.cmd.Process.Pid)
+}
+
+// restart starts the medium again with the same command and waits until
+// it serves.
+func (m *mediumRun) restart(t testing.TB) {
+	t.Helper()
+	m.runs++
+	m.daemon = startDaemon(t, m.dir, fmt.Sprintf("hwsim-medium-%d", m.runs+1), m.args...)
+	waitFor(t, startTimeout, "the restarted hwsim-medium to serve", func() (bool, string) {
+		if m.daemon.Exited() {
+			t.Fatalf("the restarted hwsim-medium exited:\n%s", tail(m.daemon.Log(), 60))
+		}
+		return strings.Contains(m.daemon.Log(), "medium running"), tail(m.daemon.Log(), 20)
+	})
 }
 
 // activeMedium is set while the medium provider's radios exist. Tests run

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -65,6 +66,13 @@ func receiveAir(ctx context.Context, conn hwsim.Conn, in chan<- []hwsim.Event, t
 	}
 }
 
+// maxAirQueue bounds the frames one radio holds in the airtime mode. The
+// kernel does not wait for a radio's TX statuses before it hands the
+// medium more frames (it drops its own oldest past 200), so a radio that
+// sends faster than its channel carries would grow the queue without
+// bound; past this, frames fail at once.
+const maxAirQueue = 256
+
 // air is the state of the airtime simulation. Everything in it is owned by
 // the simulation goroutine and, where it touches the Medium, used with the
 // medium's lock held.
@@ -79,6 +87,9 @@ type air struct {
 	events eventHeap
 	seq    uint64
 	radios []*airRadio // by RadioID
+	// retired are radios whose slot a new radio took while they still
+	// held frames.
+	retired []*airRadio
 	// onAir holds the transmissions that have started and that a try
 	// still on the air may overlap.
 	onAir []*airTx
@@ -228,7 +239,7 @@ func (a *air) flush() {
 func (a *air) shutdown() {
 	a.m.mu.Lock()
 	defer a.m.mu.Unlock()
-	for _, ar := range a.radios {
+	for _, ar := range slices.Concat(a.radios, a.retired) {
 		if ar == nil {
 			continue
 		}
@@ -298,6 +309,16 @@ func (a *air) arriveLocked(ev *hwsim.Event) {
 	}
 	fr.rate, _ = fr.at.next(&fr.f.Rates)
 	ar := a.radio(fr.rt.tx)
+	if len(ar.queue) >= maxAirQueue {
+		// The radio sends faster than its channel carries: the
+		// excess fails at once, as a full hardware queue would.
+		failRates(&fr.st.Rates)
+		a.m.stats.AirQueueDrops++
+		a.conn.Status(&fr.st)
+		a.dirty = true
+		a.release(fr)
+		return
+	}
 	ar.queue = append(ar.queue, fr)
 	if ar.state == airIdle {
 		a.readyLocked(ar)
@@ -331,7 +352,13 @@ func (a *air) radio(r *radio) *airRadio {
 		a.radios = append(a.radios, nil)
 	}
 	ar := a.radios[r.ID]
-	if ar == nil {
+	if ar == nil || ar.r != r {
+		if ar != nil && len(ar.queue) > 0 {
+			// The slot's previous radio is gone but still has frames
+			// on the air: they finish, and shutdown completes the rest.
+			a.retired = slices.DeleteFunc(a.retired, func(o *airRadio) bool { return len(o.queue) == 0 })
+			a.retired = append(a.retired, ar)
+		}
 		ar = &airRadio{r: r, ev: event{idx: -1}}
 		ar.ev.ar = ar
 		a.radios[r.ID] = ar

@@ -751,3 +751,29 @@ func BenchmarkAirtime(b *testing.B) {
 		}
 	}
 }
+
+// TestAirtimeQueueIsBounded: a radio that hands the medium more frames at
+// once than it may hold gets the excess failed at once; every frame gets
+// exactly one status, and the rest are sent in turn.
+func TestAirtimeQueueIsBounded(t *testing.T) {
+	s := newSim(t, 2, nil, 5)
+	const n = maxAirQueue + 44
+	var evs []hwsim.Event
+	for i := range n {
+		evs = append(evs, airFrameEvent(0, 1, 200, 5180, uint64(i), hwsim.TxRate{Idx: 7, Count: 1}))
+	}
+	s.send(0, evs...)
+	require.Len(t, s.conn.statuses, 44, "the excess fails at once")
+	for _, st := range s.conn.statuses {
+		assert.Zero(t, st.v.Flags&hwsim.TxStatAck)
+		assert.GreaterOrEqual(t, st.v.Cookie, uint64(maxAirQueue), "the newest frames are the excess")
+	}
+	assert.Equal(t, uint64(44), s.m.Status().Stats.AirQueueDrops)
+	s.run()
+	require.Len(t, s.conn.statuses, n)
+	seen := map[uint64]bool{}
+	for _, st := range s.conn.statuses {
+		require.False(t, seen[st.v.Cookie], "two statuses for %d", st.v.Cookie)
+		seen[st.v.Cookie] = true
+	}
+}

@@ -1,9 +1,7 @@
 package medium
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -20,6 +18,8 @@ type DenyRule struct {
 // and resolves them into per-radio flags for the per-frame path.
 type denylist struct {
 	rules map[DenyRule]bool
+	// flagged: some radio's denies has a flag set.
+	flagged bool
 }
 
 // Deny adds rules. Every name must belong to a known radio; on error no
@@ -100,6 +100,10 @@ func (m *Medium) Denylist() []DenyRule {
 }
 
 func (m *Medium) resolveDenyLocked() {
+	if len(m.deny.rules) == 0 && !m.deny.flagged {
+		return // nothing set, nothing to clear: radios come and go cheaply
+	}
+	m.deny.flagged = false
 	for _, r := range m.radios {
 		if r != nil {
 			clear(r.denies)
@@ -110,6 +114,7 @@ func (m *Medium) resolveDenyLocked() {
 		src, err2 := m.findLocked(rule.Src)
 		if err1 == nil && err2 == nil {
 			dst.denies[src.ID] = true
+			m.deny.flagged = true
 		}
 	}
 }
@@ -136,23 +141,29 @@ func (m *Medium) Block(tx, rx string, blocked bool) error {
 	return nil
 }
 
-// LinkBlock is one direction of a link that Block blocks.
+// LinkBlock is one direction of a blocked link: RX does not hear TX.
 type LinkBlock struct {
-	// TX and RX are the radios' IDs (RadioInfo.ID).
-	TX, RX RadioID
+	TX string
+	RX string
 }
 
-// Blocks returns the blocked links of radios that still exist, sorted by
-// transmitter then receiver.
+// Blocks returns the blocked links, by the radios' names (interface, else
+// wiphy), sorted.
 func (m *Medium) Blocks() []LinkBlock {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]LinkBlock, 0, len(m.blocks))
 	for k := range m.blocks {
-		if m.radios[k[0]] != nil && m.radios[k[1]] != nil {
-			out = append(out, LinkBlock{TX: k[0], RX: k[1]})
+		tx, rx := m.radioByIDLocked(k[0]), m.radioByIDLocked(k[1])
+		if tx != nil && rx != nil {
+			out = append(out, LinkBlock{TX: tx.displayName(), RX: rx.displayName()})
 		}
 	}
-	slices.SortFunc(out, func(a, b LinkBlock) int { return cmp.Or(cmp.Compare(a.TX, b.TX), cmp.Compare(a.RX, b.RX)) })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].TX != out[j].TX {
+			return out[i].TX < out[j].TX
+		}
+		return out[i].RX < out[j].RX
+	})
 	return out
 }

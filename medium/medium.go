@@ -18,8 +18,11 @@ import (
 // model: a strong, clean link.
 const DefaultSignal = -50
 
-// RadioID indexes a radio in the medium. IDs are not reused while the medium
-// runs, so models can key state by them.
+// RadioID indexes a radio in the medium. The ID of a removed radio is given
+// to the next new one, so that the medium's per-radio state stays as large
+// as the most radios it had at once: a model that keys state by RadioID
+// must check the Peer's names and address too (medium/model does), and
+// forget a radio when told (Forgetter).
 type RadioID int
 
 // Peer identifies a radio to models: by the medium's ID on the per-frame
@@ -114,12 +117,20 @@ type Medium struct {
 	timing Timing
 	clock  Clock
 	start  time.Time
-	radios []*radio            // by RadioID; nil after removal
-	byHW   map[mac.Addr]*radio // hwsim address -> radio
-	byAddr map[mac.Addr]*radio // interface address -> radio
-	deny   denylist
-	blocks map[[2]RadioID]bool // tx, rx
-	stats  Stats
+	radios []*radio  // by RadioID; nil: a free slot
+	free   []RadioID // free slots, reused lowest first
+	// strangers counts the radios known only from their frames; seq
+	// numbers them in order of arrival.
+	strangers int
+	seq       uint64
+	byHW      map[mac.Addr]*radio // hwsim address -> radio
+	byAddr    map[mac.Addr]*radio // interface address -> radio
+	deny      denylist
+	blocks    map[[2]RadioID]bool // tx, rx
+	stats     Stats
+	// socket counts what happens on the connection Run serves, if it
+	// does (Status reports it).
+	socket socketCounter
 	// decide times one frame in DecisionSampleEvery (fast path).
 	decide decisionClock
 

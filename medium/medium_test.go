@@ -382,8 +382,8 @@ func TestLearnsRadiosAndAddressesFromFrames(t *testing.T) {
 
 func TestRemoveRadio(t *testing.T) {
 	r := newRig(t, 3, Config{})
-	require.True(t, r.m.RemoveRadio("vw_phy2"))
-	assert.False(t, r.m.RemoveRadio("vw_phy2"))
+	require.True(t, r.m.RemoveRadio("vw_phy2", mac.Addr{}))
+	assert.False(t, r.m.RemoveRadio("vw_phy2", mac.Addr{}))
 	b := r.step(t, frameEvent(vw(0), beacon(vw(0)), 1))
 	assert.ElementsMatch(t, []mac.Addr{vw(1)}, receivers(b))
 	assert.Equal(t, 2, r.m.Status().Radios)

@@ -90,7 +90,7 @@ func TestBlocksListsBlockedLinks(t *testing.T) {
 	assert.Empty(t, r.m.Blocks())
 	require.NoError(t, r.m.Block("vw2", "vw0", true))
 	require.NoError(t, r.m.Block("vw0", "vw1", true))
-	assert.Equal(t, []LinkBlock{{TX: 0, RX: 1}, {TX: 2, RX: 0}}, r.m.Blocks())
-	require.True(t, r.m.RemoveRadio("vw_phy2"))
-	assert.Equal(t, []LinkBlock{{TX: 0, RX: 1}}, r.m.Blocks(), "links of a removed radio are gone")
+	assert.Equal(t, []LinkBlock{{TX: "vw0", RX: "vw1"}, {TX: "vw2", RX: "vw0"}}, r.m.Blocks())
+	require.True(t, r.m.RemoveRadio("vw_phy2", mac.Addr{}))
+	assert.Equal(t, []LinkBlock{{TX: "vw0", RX: "vw1"}}, r.m.Blocks(), "links of a removed radio are gone")
 }

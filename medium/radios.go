@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
@@ -19,6 +20,11 @@ type RadioConfig struct {
 	HWAddr mac.Addr
 	// Addrs are interface addresses the radio answers to from the start.
 	Addrs []mac.Addr
+	// HWGuess says HWAddr was derived rather than reported by the kernel
+	// (a radio found at start-up, see hwsim.FoundRadio): when a radio
+	// with another hwsim address transmits from one of Addrs, it is this
+	// radio, and its hwsim address is corrected.
+	HWGuess bool
 }
 
 // radio is the medium's view of one hwsim radio.
@@ -33,85 +39,124 @@ type radio struct {
 	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here
 
 	warnedBSSID bool // the IBSS-BSSID warning was given
+	// hwGuess: HW was derived, not seen in a frame (RadioConfig.HWGuess).
+	hwGuess bool
+	// stranger: known only from its frames (nobody announced it); seq
+	// orders strangers by arrival, for eviction.
+	stranger bool
+	seq      uint64
+	// learned are the interface addresses learned from its frames, oldest
+	// first, at most maxLearned.
+	learned []mac.Addr
 }
 
 // AddRadio makes a radio known by name. Adding a radio whose hwsim address
-// is already known renames it.
+// is already known renames it (an empty Iface keeps the interface name it
+// has); adding one whose name a radio with a guessed hwsim address has
+// corrects that address.
 func (m *Medium) AddRadio(c RadioConfig) RadioID {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := m.radioLocked(c.HWAddr)
-	r.Name, r.Iface = c.Name, c.Iface
+	r := m.byHW[c.HWAddr]
+	if r == nil && c.Name != "" {
+		if old := m.namedLocked(c.Name); old != nil {
+			switch {
+			case c.HWGuess:
+				// A guess never overrides what is known.
+				r = old
+			case old.hwGuess:
+				m.rekeyLocked(old, c.HWAddr)
+				r = old
+			default:
+				// The name moved to a new radio (its removal was
+				// missed): the old one is gone.
+				m.removeLocked(old)
+			}
+		}
+	}
+	if r == nil {
+		r = m.radioLocked(c.HWAddr)
+		r.hwGuess = c.HWGuess
+	} else if !c.HWGuess {
+		r.hwGuess = false
+	}
+	m.announcedLocked(r)
+	if c.Name != "" {
+		r.Name = c.Name
+	}
+	if c.Iface != "" {
+		r.Iface = c.Iface
+	}
 	// Models that name radios in their configuration learn them now, so
 	// live changes can name a radio before it transmits.
 	if l, ok := m.model.(Learner); ok {
 		l.Learn(r.Peer)
 	}
 	for _, a := range c.Addrs {
-		r.refs[a]++
+		// At least one reference, not one more: the same radio is
+		// announced again by every resynchronisation.
+		r.refs[a] = max(r.refs[a], 1)
 		m.byAddr[a] = r
 	}
-	m.byAddr[c.HWAddr] = r
+	m.byAddr[r.HW] = r
 	return r.ID
 }
 
-// RemoveRadio forgets a radio (it was deleted). It reports whether the
-// radio was known.
-func (m *Medium) RemoveRadio(name string) bool {
+// RemoveRadio forgets a radio (it was deleted), by wiphy name, or by
+// hwsim address for a radio the medium knows only by its frames. It
+// reports whether the radio was known.
+func (m *Medium) RemoveRadio(name string, hw mac.Addr) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	r := m.namedLocked(name)
+	if r == nil {
+		r = m.byHW[hw]
+	}
+	if r == nil {
+		return false
+	}
+	m.removeLocked(r)
+	return true
+}
+
+// namedLocked returns the radio whose wiphy is called name, or nil.
+func (m *Medium) namedLocked(name string) *radio {
 	for _, r := range m.radios {
 		if r != nil && r.Name == name {
-			m.removeLocked(r)
-			return true
+			return r
 		}
 	}
-	return false
+	return nil
 }
 
-func (m *Medium) removeLocked(r *radio) {
-	delete(m.byHW, r.HW)
-	for a, owner := range m.byAddr {
-		if owner == r {
-			delete(m.byAddr, a)
-		}
+// rekeyLocked gives r the hwsim address hw, which the kernel uses for it
+// (r's was a guess).
+func (m *Medium) rekeyLocked(r *radio, hw mac.Addr) {
+	if m.byHW[r.HW] == r {
+		delete(m.byHW, r.HW)
 	}
-	m.radios[r.ID] = nil
-	m.resolveDenyLocked()
-}
-
-// radioLocked returns the radio with hwsim address hw, creating it when a
-// transmitter shows up that nobody announced (radios created by others).
-func (m *Medium) radioLocked(hw mac.Addr) *radio {
-	if r := m.byHW[hw]; r != nil {
-		return r
+	if m.byAddr[r.HW] == r && r.refs[r.HW] == 0 {
+		delete(m.byAddr, r.HW)
 	}
-	r := &radio{Peer: Peer{ID: RadioID(len(m.radios)), Name: hw.String(), HW: hw}, refs: map[mac.Addr]int{}}
-	if m.nameOf != nil {
-		if n := m.nameOf(hw); n != "" {
-			r.Name = n
-		}
-	}
-	m.radios = append(m.radios, r)
+	m.log.Debug("radio's hwsim address corrected", "radio", r.Name, "was", r.HW, "hwaddr", hw)
+	r.HW, r.hwGuess = hw, false
 	m.byHW[hw] = r
 	m.byAddr[hw] = r
-	for _, o := range m.radios {
-		if o != nil {
-			o.grow(len(m.radios))
-		}
+	if l, ok := m.model.(Learner); ok {
+		l.Learn(r.Peer)
 	}
-	m.resolveDenyLocked()
-	m.log.Debug("radio appeared", "radio", r.Name, "hwaddr", hw)
-	return r
 }
 
-func (r *radio) grow(n int) {
-	for len(r.links) < n {
-		r.links = append(r.links, LinkStats{})
+// adoptLocked returns the radio that sends from hwsim address hw, which
+// no radio has: the radio of a guessed address that owns addr (the
+// transmitter's interface address in the frame or address event), whose
+// address is then corrected, or a new radio.
+func (m *Medium) adoptLocked(hw, addr mac.Addr) *radio {
+	if r := m.byAddr[addr]; r != nil && r.hwGuess {
+		m.rekeyLocked(r, hw)
+		return r
 	}
-	for len(r.denies) < n {
-		r.denies = append(r.denies, false)
-	}
+	return m.radioLocked(hw)
 }
 
 // ErrUnknownRadio is returned for a name no radio has.
@@ -130,4 +175,23 @@ func (m *Medium) findLocked(name string) (*radio, error) {
 		}
 	}
 	return nil, fmt.Errorf("%q: %w", name, ErrUnknownRadio)
+}
+
+// newTransmitterLocked returns the radio of a frame whose hwsim address no
+// radio has (off the per-frame path: once per such radio).
+func (m *Medium) newTransmitterLocked(f *hwsim.Frame) *radio {
+	if h, err := mac.Parse(f.Data); err == nil {
+		if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
+			return m.adoptLocked(f.Transmitter, ta)
+		}
+	}
+	return m.radioLocked(f.Transmitter)
+}
+
+// radioByIDLocked returns the radio with id, or nil.
+func (m *Medium) radioByIDLocked(id RadioID) *radio {
+	if id < 0 || int(id) >= len(m.radios) {
+		return nil
+	}
+	return m.radios[id]
 }

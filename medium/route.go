@@ -13,6 +13,11 @@ import (
 // returns nil when ctx ends. Under TimingAirtime each frame is delivered
 // and completed after its simulated time on the air.
 func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
+	if sc, ok := conn.(socketCounter); ok {
+		m.mu.Lock()
+		m.socket = sc
+		m.mu.Unlock()
+	}
 	if m.timing == TimingAirtime {
 		return m.runAir(ctx, conn)
 	}
@@ -65,7 +70,10 @@ func (m *Medium) handleLocked(conn hwsim.Conn, ev *hwsim.Event) {
 		}
 		m.routeLocked(conn, &ev.Frame)
 	case hwsim.EventAddMAC:
-		r := m.radioLocked(ev.Radio)
+		r := m.byHW[ev.Radio]
+		if r == nil {
+			r = m.adoptLocked(ev.Radio, ev.Addr)
+		}
 		r.refs[ev.Addr]++
 		m.byAddr[ev.Addr] = r
 		m.log.Debug("address added", "radio", r.Name, "addr", ev.Addr)
@@ -232,7 +240,10 @@ func (m *Medium) settleWaitingLocked(conn hwsim.Conn) {
 // TX status in st. It returns false for a frame nobody can receive, whose
 // status st then already reports failure.
 func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool {
-	tx := m.radioLocked(f.Transmitter)
+	tx := m.byHW[f.Transmitter]
+	if tx == nil {
+		tx = m.newTransmitterLocked(f)
+	}
 	tx.freq = f.Freq
 	tx.stats.TxFrames++
 	tx.stats.TxBytes += uint64(len(f.Data))
@@ -253,7 +264,7 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	// medium) or withdrawn by a scan.
 	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
 		if m.byAddr[ta] == nil {
-			m.byAddr[ta] = tx
+			m.learnLocked(tx, ta)
 		}
 	}
 	if sa, ok := h.SA(); ok {

@@ -1,10 +1,12 @@
 package medium
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
@@ -22,6 +24,15 @@ type Stats struct {
 	// AirBusy is how long each channel carried at least one transmission
 	// (airtime mode), by first use.
 	AirBusy []ChannelBusy
+	// AddrsEvicted counts interface addresses a radio learned from its
+	// frames and forgot again, past the bound per radio.
+	AddrsEvicted uint64
+	// RadiosEvicted counts radios known only from their frames that were
+	// forgotten, past the bound of such radios.
+	RadiosEvicted uint64
+	// AirQueueDrops counts frames failed at once because their radio
+	// held as many as it may (airtime mode).
+	AirQueueDrops uint64
 }
 
 // ChannelBusy is the busy time of one channel.
@@ -74,6 +85,8 @@ type RadioInfo struct {
 	BSSID mac.Addr
 	Stats RadioStats
 	Links []Link
+	// LinksOmitted counts link counters left out of a RadiosPage.
+	LinksOmitted int
 }
 
 // Status is a snapshot of the whole medium.
@@ -81,6 +94,15 @@ type Status struct {
 	Uptime time.Duration
 	Radios int
 	Stats  Stats
+	// Socket are the counters of the kernel connection the medium runs
+	// on, when it keeps them (hwsim.FrameSocket does); nil otherwise.
+	Socket *hwsim.SocketStats
+}
+
+// socketCounter is a Conn that counts what happened on it; Stats must be
+// safe to call while the connection is in use.
+type socketCounter interface {
+	Stats() hwsim.SocketStats
 }
 
 // Status returns medium-wide counters.
@@ -95,32 +117,82 @@ func (m *Medium) Status() Status {
 	}
 	st := m.stats
 	st.AirBusy = slices.Clone(st.AirBusy)
-	return Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: st}
+	out := Status{Uptime: m.now().Sub(m.start), Radios: n, Stats: st}
+	if m.socket != nil {
+		ss := m.socket.Stats()
+		out.Socket = &ss
+	}
+	return out
 }
 
-// Radios returns a snapshot of every known radio, ordered by ID.
+// Radios returns a snapshot of every known radio, ordered by ID, with
+// every link counter.
 func (m *Medium) Radios() []RadioInfo {
+	out, _ := m.RadiosPage(0, math.MaxInt, math.MaxInt)
+	return out
+}
+
+// RadiosPage returns a snapshot of the radios from ID from on, ordered by
+// ID: at most limit radios, and at most maxLinks link counters in all (a
+// negative maxLinks: none). The first radio is always there; of its links
+// only maxLinks, and LinksOmitted counts the others. next is the from of
+// the next page, 0 after the last.
+func (m *Medium) RadiosPage(from RadioID, limit, maxLinks int) (radios []RadioInfo, next RadioID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []RadioInfo
-	for _, r := range m.radios {
+	links := 0
+	for id := max(from, 0); int(id) < len(m.radios); id++ {
+		r := m.radios[id]
 		if r == nil {
 			continue
 		}
-		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Role: r.role, BSSID: r.bssid, Stats: r.stats}
-		for a, owner := range m.byAddr {
-			if owner == r {
-				ri.Addrs = append(ri.Addrs, a)
+		if len(radios) >= limit {
+			return radios, id
+		}
+		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Role: r.role, BSSID: r.bssid, Stats: r.stats, Addrs: m.addrsLocked(r)}
+		if maxLinks >= 0 {
+			var n int
+			for id, l := range r.links {
+				if o := m.radioByIDLocked(RadioID(id)); o != nil && l != (LinkStats{}) {
+					n++
+				}
+			}
+			if len(radios) > 0 && links+n > maxLinks {
+				return radios, id
+			}
+			for id, l := range r.links {
+				if o := m.radioByIDLocked(RadioID(id)); o != nil && l != (LinkStats{}) {
+					if links >= maxLinks {
+						ri.LinksOmitted++
+						continue
+					}
+					ri.Links = append(ri.Links, Link{To: o.displayName(), LinkStats: l})
+					links++
+				}
 			}
 		}
-		sort.Slice(ri.Addrs, func(i, j int) bool { return ri.Addrs[i].String() < ri.Addrs[j].String() })
-		for id, l := range r.links {
-			if o := m.radios[id]; o != nil && l != (LinkStats{}) {
-				ri.Links = append(ri.Links, Link{To: o.displayName(), LinkStats: l})
-			}
-		}
-		out = append(out, ri)
+		radios = append(radios, ri)
 	}
+	return radios, 0
+}
+
+// addrsLocked returns the addresses r answers to, sorted: its hwsim
+// address, those the kernel announced and those it learned.
+func (m *Medium) addrsLocked(r *radio) []mac.Addr {
+	var out []mac.Addr
+	add := func(a mac.Addr) {
+		if m.byAddr[a] == r && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	add(r.HW)
+	for a := range r.refs {
+		add(a)
+	}
+	for _, a := range r.learned {
+		add(a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }
 

@@ -12,22 +12,19 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/sys/unix"
 
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
-	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
 	"github.com/hwsim-medium/hwsim-medium/medium/model"
+	"github.com/hwsim-medium/hwsim-medium/medium/persist"
 	"github.com/hwsim-medium/hwsim-medium/medium/tap"
 )
 
@@ -39,9 +36,18 @@ vw_phyK, MAC 00:76:77:3K:00:00), registers as the medium of this network
 namespace, and decides for every 802.11 frame who hears it. Radios created
 by others (module parameter, other tools) are served too.
 
-Run it as root, in the foreground; stop it with Ctrl-C or SIGTERM: it
-removes the radios it created and the kernel goes back to delivering frames
-itself. The interfaces can be moved with 'iw phy vw_phyK set netns name NS'.
+Run it as root, in the foreground (or as a systemd service:
+contrib/systemd/hwsim-medium.service). Ctrl-C or SIGTERM removes the
+radios it created, wherever they were moved, and its state file; with
+--keep-radios it leaves both, for the next run. The interfaces can be
+moved with 'iw phy vw_phyK set netns name NS'.
+
+If hwsim-medium is killed or crashes, its radios stay, with their network
+namespaces and associations, and the kernel delivers their frames itself.
+Run the same command again: it re-attaches to the radios vwK it finds,
+knows every other radio by name (in every network namespace), and
+restores the denylist, the link blocks and the live link-model changes
+from the state file (--state), which it rewrites after every change.
 
 Flags:
 `
@@ -59,6 +65,10 @@ type options struct {
 	pcap    string
 	decrypt keysFlag
 	http    watchOptions
+	// state is the state file ("" for none); keepRadios leaves the radios
+	// and the state file at a clean stop.
+	state      string
+	keepRadios bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,12 +79,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	fs.IntVar(&o.radios, "radios", 0, "number of radios to create (vw0..vwN-1); 0 serves existing radios only")
+	fs.IntVar(&o.radios, "radios", 0, "number of radios vw0..vwN-1: created, or re-attached when an earlier run left them; 0 serves existing radios only")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.config, "c", "", "link model configuration: our YAML (.yaml/.yml) or wmediumd's .cfg (see docs/models.md); default: every radio hears every other at -50 dBm")
 	fs.StringVar(&o.control, "control", control.DefaultPath, "path of the control socket that vwifi-tool talks to (root only); \"\" disables it")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof (written when the medium stops)")
 	addWatchFlags(fs, &o.http)
+	fs.StringVar(&o.state, "state", persist.DefaultPath, "file where the denylist, link blocks and live link-model changes are kept, so that a medium started again after a crash restores them; \"\" keeps none")
+	fs.BoolVar(&o.keepRadios, "keep-radios", false, "at a clean stop (Ctrl-C, SIGTERM), leave the radios and the state file for the next run instead of removing them")
 	timing := fs.String("timing", "fast", "fast: deliver every frame at once (the default); airtime: simulate each frame's time on the air with CSMA/CA contention, collisions and interference (see docs/models.md)")
 	addCaptureFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
@@ -141,8 +153,8 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		mcfg.Model = mdl
 		linkModel = mdl
 	}
-	if os.Geteuid() != 0 {
-		return errors.New("must run as root (creating radios and registering as the medium need CAP_NET_ADMIN): try sudo hwsim-medium")
+	if err := checkRoot(os.Geteuid()); err != nil {
+		return err
 	}
 	var pcap *os.File
 	if o.pcap != "" {
@@ -164,6 +176,10 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	defer sock.Close()
+	// Registered first, so that a second medium stops here without
+	// touching anything. Frames wait in the socket until the air's state
+	// is restored and the medium reads them: none passes a restored
+	// denylist.
 	if err := sock.Register(ctx); err != nil {
 		if errors.Is(err, hwsim.ErrBusy) {
 			return fmt.Errorf("%w: stop the other medium (another hwsim-medium or wmediumd) first", err)
@@ -189,12 +205,22 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		defer webLn.Close()
 	}
 
-	names, err := existingRadioNames(ctx, client)
+	// Subscribed before the radios are listed, so that none created or
+	// deleted in between goes unnoticed.
+	events, err := hwsim.SubscribeRadioEvents(ctx)
 	if err != nil {
 		return err
 	}
-	mcfg.RadioName = names.lookup
+	defer events.Close()
+	radios := newRadioTracker(log)
+	mcfg.RadioName = radios.nameOf
 	m := medium.New(mcfg)
+	radios.m = m
+	found, err := radios.look(ctx)
+	if err != nil {
+		return err
+	}
+	store := restoreState(o, m, linkModel, radios.wiphyOf, log)
 	// The hub costs nothing until a capture starts: --pcap or vwifi-tool
 	// capture.
 	hub := tap.New(m, log.With("component", "capture"))
@@ -213,24 +239,41 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	defer nl.Close()
-	created, err := createRadios(ctx, client, nl, m, o.radios, log)
-	// Radios are removed however we leave: explicitly here, and by the
-	// kernel (destroy-on-close) if we are killed.
-	defer deleteRadios(client, created, log)
-	if err != nil {
-		return err
-	}
 
-	events, err := hwsim.SubscribeRadioEvents(ctx)
-	if err != nil {
-		return err
-	}
-	defer events.Close()
-
-	g, gctx := errgroup.WithContext(ctx)
+	// The medium serves frames while it creates its radios.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return m.Run(gctx, sock) })
-	g.Go(func() error { return followRadios(gctx, events, m, names, log) })
-	srv := &control.Server{Medium: m, Model: linkModel, Capture: hub, Log: log.With("component", "control")}
+	g.Go(func() error { return radios.follow(gctx, events) })
+	var own owned
+	if store != nil {
+		own.inherits = store.Created()
+	}
+	if err := ensureRadios(gctx, client, nl, radios, o.radios, found, &own, log); err != nil {
+		cancel()
+		g.Wait()
+		// A failed start leaves nothing behind: only what it made.
+		deleteRadios(client, own.created, log)
+		return err
+	}
+	if store != nil {
+		if err := store.SetCreated(own.all()); err != nil {
+			log.Warn("the state file was not written: a medium started after a crash will not restore the air's state", "err", err)
+		}
+	}
+	// One server for the control socket and the web view: the same
+	// commands, checks and state file whichever front end changes the air.
+	srv := &control.Server{Medium: m, Capture: hub, Log: log.With("component", "control"), Rescan: radios.lookAgain}
+	if linkModel != nil {
+		srv.Model = linkModel
+	}
+	if store != nil {
+		srv.Medium = store.Medium(m)
+		if linkModel != nil {
+			srv.Model = store.Model(linkModel)
+		}
+	}
 	if ln != nil {
 		g.Go(func() error { return srv.Serve(gctx, ln) }) // logs "control socket ready"
 	}
@@ -239,8 +282,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return serveWatch(gctx, webLn, webToken, o.http, m, sock, srv, log.With("component", "http"))
 		})
 	}
-	log.Info("medium running", "radios", len(created))
+	log.Info("medium running", "radios", len(own.all()), "created", len(own.created), "re-attached", len(own.adopted))
+	log.Info("if hwsim-medium is killed, its radios stay and the kernel delivers their frames itself; the same command re-attaches to them")
+	if err := sdNotify("READY=1\nSTATUS=serving frames"); err != nil {
+		log.Warn("could not tell systemd the medium is ready", "err", err)
+	}
 	err = g.Wait()
+	_ = sdNotify("STOPPING=1")
 	// Written before the radios are removed, which can take longer than
 	// whoever stopped us waits.
 	stopProfile()
@@ -248,7 +296,58 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	st := m.Status()
 	ss := sock.Stats()
 	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "skipped", ss.Skipped, "send_errors", ss.SendErrors, "unanswered", ss.Unanswered, "uptime", st.Uptime.Round(time.Second))
+	switch {
+	case err != nil:
+		// Not a clean stop: the radios and the state stay, as after
+		// a crash, for the next run to take over.
+		log.Warn("stopping on an error; the radios and the state file stay for the next run", "state", o.state)
+	case o.keepRadios:
+		log.Info("radios kept (--keep-radios); run the same command to re-attach", "radios", len(own.all()))
+	default:
+		deleteRadios(client, own.all(), log)
+		if store != nil {
+			if rerr := store.Remove(); rerr != nil {
+				log.Warn("could not remove the state file", "err", rerr)
+			}
+		}
+	}
 	return err
+}
+
+// restoreState opens the state file and applies what it holds to the
+// medium and the link model; nil when there is no state file (--state "").
+// A state file it cannot read is moved aside, with a warning: the medium
+// starts with a clean air rather than not at all.
+func restoreState(o options, m *medium.Medium, mdl control.Model, wiphyOf func(string) (uint32, bool), log *slog.Logger) *persist.Store {
+	if o.state == "" {
+		return nil
+	}
+	store := persist.NewStore(o.state, m, log)
+	store.SetWiphys(wiphyOf)
+	if o.config != "" {
+		if sum, err := persist.FileSHA256(o.config); err == nil {
+			store.SetModel(o.config, sum)
+		}
+	}
+	st, err := persist.Load(o.state)
+	if err != nil {
+		aside := o.state + ".unreadable"
+		if rerr := os.Rename(o.state, aside); rerr == nil {
+			log.Warn("the state file cannot be used and was moved aside; starting with a clean air", "err", err, "moved_to", aside)
+		} else {
+			log.Warn("the state file cannot be used; starting with a clean air", "err", err)
+		}
+		return store
+	}
+	if st == nil {
+		return store
+	}
+	rep := store.Restore(st, m, mdl)
+	for _, s := range rep.Skipped {
+		log.Warn("not restored: "+s, "state", o.state)
+	}
+	log.Info("state restored", "file", o.state, "applied", rep.Applied, "skipped", len(rep.Skipped))
+	return store
 }
 
 // startCPUProfile profiles the process until the returned function first
@@ -287,127 +386,4 @@ func loadModel(path string, log *slog.Logger) (*model.Model, error) {
 	}
 	log.Info("link model loaded", "file", path)
 	return mdl, nil
-}
-
-// dialLoading connects to mac80211_hwsim, loading the module with no radios
-// of its own when the family is missing.
-func dialLoading(ctx context.Context, log *slog.Logger) (*hwsim.Client, error) {
-	c, err := hwsim.Dial(ctx)
-	if !errors.Is(err, hwsim.ErrNoFamily) {
-		return c, err
-	}
-	log.Info("mac80211_hwsim is not loaded: running modprobe mac80211_hwsim radios=0")
-	out, merr := exec.CommandContext(ctx, "modprobe", "mac80211_hwsim", "radios=0").CombinedOutput()
-	if merr != nil {
-		return nil, fmt.Errorf("mac80211_hwsim is not loaded and 'modprobe mac80211_hwsim radios=0' failed: %v: %s (install your kernel's modules package, or load the module on the host of this container)",
-			merr, strings.TrimSpace(string(out)))
-	}
-	c, err = hwsim.Dial(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("after loading mac80211_hwsim: %w", err)
-	}
-	return c, nil
-}
-
-// radioNames maps the default hwsim address of radios that others created
-// to their wiphy names, so they show up under their names once they
-// transmit. The medium reads it while followRadios adds to it.
-type radioNames struct {
-	mu sync.Mutex
-	m  map[mac.Addr]string
-}
-
-func (n *radioNames) add(id uint32, name string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.m[defaultHWAddr(id)] = name
-}
-
-func (n *radioNames) lookup(hw mac.Addr) string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.m[hw]
-}
-
-func existingRadioNames(ctx context.Context, c *hwsim.Client) (*radioNames, error) {
-	radios, err := c.Radios(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := &radioNames{m: map[mac.Addr]string{}}
-	for _, r := range radios {
-		names.add(r.ID, r.Name)
-	}
-	return names, nil
-}
-
-// createRadios creates n radios with the seed's names and a station
-// interface each. It returns the ids of the radios it created, also on
-// error, so the caller can remove them.
-func createRadios(ctx context.Context, c *hwsim.Client, nl *hwsim.NL80211, m *medium.Medium, n int, log *slog.Logger) ([]uint32, error) {
-	var ids []uint32
-	for k := range n {
-		wiphy, iface, addr := seedRadio(k)
-		id, err := c.NewRadio(ctx, radioConfig(wiphy, addr))
-		if err != nil {
-			return ids, fmt.Errorf("%w (is another hwsim-medium running, or are old vw_phy radios left? 'iw list' shows them)", err)
-		}
-		ids = append(ids, id)
-		m.AddRadio(medium.RadioConfig{Name: wiphy, Iface: iface, HWAddr: addr, Addrs: []mac.Addr{addr}})
-		if _, err := nl.NewInterface(ctx, wiphy, iface, hwsim.IftypeStation); err != nil {
-			return ids, err
-		}
-		log.Info("radio created", "wiphy", wiphy, "iface", iface, "addr", addr, "id", id)
-	}
-	return ids, nil
-}
-
-func deleteRadios(c *hwsim.Client, ids []uint32, log *slog.Logger) {
-	// The run context is cancelled by now; removal gets its own deadline.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, id := range ids {
-		err := c.DelRadio(ctx, id)
-		switch {
-		case errors.Is(err, unix.ENODEV):
-			// Moved to another network namespace, where DEL_RADIO from
-			// here cannot reach it; destroy-on-close removes it when our
-			// socket closes.
-			log.Debug("radio is in another network namespace; the kernel removes it as we close", "id", id)
-		case err != nil:
-			log.Warn("could not remove radio", "id", id, "err", err)
-		}
-	}
-	if len(ids) > 0 {
-		log.Info("radios removed", "count", len(ids))
-	}
-}
-
-// followRadios keeps the medium's radio list in step with radios others
-// create and delete.
-func followRadios(ctx context.Context, ev *hwsim.RadioEvents, m *medium.Medium, names *radioNames, log *slog.Logger) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case e, ok := <-ev.Events():
-			if !ok {
-				if err := ev.Err(); err != nil && ctx.Err() == nil {
-					return err
-				}
-				return nil
-			}
-			switch e.Kind {
-			case hwsim.RadioAdded:
-				names.add(e.ID, e.Name)
-				log.Debug("radio announced", "id", e.ID, "name", e.Name)
-			case hwsim.RadioRemoved:
-				if m.RemoveRadio(e.Name) {
-					log.Info("radio gone", "id", e.ID, "name", e.Name)
-				}
-			case hwsim.RadioEventsLost:
-				log.Warn("missed radio announcements (event socket overflowed); radios others create may show under their addresses")
-			}
-		}
-	}
 }

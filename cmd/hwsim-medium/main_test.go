@@ -12,10 +12,11 @@ import (
 	"github.com/hwsim-medium/hwsim-medium/crypto"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
+	"github.com/hwsim-medium/hwsim-medium/medium/persist"
 )
 
 func TestParseFlags(t *testing.T) {
-	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast}
+	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast, state: persist.DefaultPath}
 	tests := []struct {
 		name    string
 		args    []string
@@ -38,9 +39,14 @@ func TestParseFlags(t *testing.T) {
 			}},
 		{name: "decrypt without pcap", args: []string{"--decrypt", "test:12345678"}, wantErr: "--decrypt needs --pcap FILE"},
 		{name: "bad key", args: []string{"--pcap", "a", "--decrypt", "test:short"}, wantErr: `--decrypt (value 1 of 1): crypto: key for SSID "test": `},
+		{name: "no state file", args: []string{"--state", ""}, want: func(o *options) { o.state = "" }},
+		{name: "keep radios", args: []string{"--keep-radios", "--state", "/tmp/s.json"}, want: func(o *options) { o.keepRadios, o.state = true, "/tmp/s.json" }},
 		{name: "bad timing", args: []string{"--timing", "slow"}, wantErr: `--timing "slow": must be fast or airtime`},
 		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: `--log-level "loud": want debug, info, warn or error`},
 		{name: "negative radios", args: []string{"--radios", "-1"}, wantErr: "--radios -1: must be between 0 and"},
+		{name: "too many radios", args: []string{"--radios", "70000"}, wantErr: "--radios 70000: must be between 0 and 65536"},
+		{name: "radios not a number", args: []string{"--radios", "five"}, wantErr: `invalid value "five" for flag -radios: parse error`},
+		{name: "keep-radios with a value", args: []string{"--keep-radios=maybe"}, wantErr: `invalid boolean value "maybe" for -keep-radios`},
 		{name: "stray argument", args: []string{"5"}, wantErr: `unexpected argument "5"`},
 		{name: "unknown flag", args: []string{"--radio", "5"}, wantErr: "flag provided but not defined: -radio"},
 	}

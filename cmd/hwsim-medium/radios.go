@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
+	"time"
 
 	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
+	"github.com/hwsim-medium/hwsim-medium/medium"
 )
 
 // maxRadios bounds --radios: the naming scheme below has room for 65536.
@@ -25,14 +31,15 @@ func seedRadio(k int) (wiphy, iface string, addr mac.Addr) {
 
 // radioConfig is what every radio we create supports: the seed's ciphers
 // and more, and every interface type hwsim can offer (monitor always comes
-// with mac80211 and is not part of the kernel's mask).
+// with mac80211 and is not part of the kernel's mask). The radios are not
+// destroyed with our socket: they outlive a crash of the medium, with
+// their network namespaces and associations, and the next run re-attaches
+// to them; a clean stop removes them.
 func radioConfig(wiphy string, addr mac.Addr) hwsim.RadioConfig {
 	return hwsim.RadioConfig{
 		Name:     wiphy,
 		PermAddr: addr,
 		NoVIF:    true,
-		// The kernel removes the radios if we die without cleaning up.
-		DestroyOnClose: true,
 		IftypeSupport: 1<<hwsim.IftypeStation | 1<<hwsim.IftypeAP | 1<<hwsim.IftypeAdhoc |
 			1<<hwsim.IftypeMeshPoint | 1<<hwsim.IftypeP2PClient | 1<<hwsim.IftypeP2PGO,
 		Ciphers: []uint32{
@@ -43,9 +50,95 @@ func radioConfig(wiphy string, addr mac.Addr) hwsim.RadioConfig {
 	}
 }
 
-// defaultHWAddr is the hwsim address the kernel gives radio id when it was
-// created without a permanent address (02:00:00:II:II:00 with 0x40 set in
-// the first byte). It names radios that others created before they speak.
-func defaultHWAddr(id uint32) mac.Addr {
-	return mac.Addr{0x42, 0, 0, byte(id >> 8), byte(id), 0}
+// owned are the radios this medium answers for: those it created now, and
+// those of the seed's names that an earlier run left (re-attached). A clean
+// stop removes them all; a failed start only the new ones.
+type owned struct {
+	created  []string // wiphy names, created by this run
+	adopted  []string // wiphy names, left by an earlier run
+	inherits []string // the state file's created radios that are still here
+}
+
+// all returns every owned radio's wiphy name, once each.
+func (o *owned) all() []string {
+	out := slices.Concat(o.inherits, o.adopted, o.created)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ensureRadios makes sure radios vw0..vw(n-1) exist and the medium knows
+// them: a radio of the seed's name that already exists (left by a run that
+// was killed, anywhere in found) is taken over, the others are created
+// with a station interface each. It records what it did in own, also on
+// error.
+func ensureRadios(ctx context.Context, c *hwsim.Client, nl *hwsim.NL80211, t *radioTracker, n int, found []hwsim.FoundRadio, own *owned, log *slog.Logger) error {
+	byName := map[string]*hwsim.FoundRadio{}
+	for i := range found {
+		byName[found[i].Name] = &found[i]
+	}
+	for k := range n {
+		wiphy, iface, addr := seedRadio(k)
+		if f := byName[wiphy]; f != nil {
+			if err := adoptRadio(ctx, nl, t.m, f, iface, addr, log); err != nil {
+				return err
+			}
+			own.adopted = append(own.adopted, wiphy)
+			continue
+		}
+		id, err := c.NewRadio(ctx, radioConfig(wiphy, addr))
+		if err != nil {
+			return fmt.Errorf("%w (a radio with address %s exists under another name? 'iw list' and 'iw dev' show them)", err, addr)
+		}
+		own.created = append(own.created, wiphy)
+		t.added(id, wiphy)
+		t.m.AddRadio(medium.RadioConfig{Name: wiphy, Iface: iface, HWAddr: addr, Addrs: []mac.Addr{addr}})
+		if _, err := nl.NewInterface(ctx, wiphy, iface, hwsim.IftypeStation); err != nil {
+			return err
+		}
+		log.Info("radio created", "wiphy", wiphy, "iface", iface, "addr", addr)
+	}
+	return nil
+}
+
+// adoptRadio takes over radio f, which has the seed's wiphy name of
+// interface iface and address addr.
+func adoptRadio(ctx context.Context, nl *hwsim.NL80211, m *medium.Medium, f *hwsim.FoundRadio, iface string, addr mac.Addr, log *slog.Logger) error {
+	if f.HWAddrExact && f.HWAddr != addr {
+		return fmt.Errorf("radio %s exists with hwsim address %s, not the %s hwsim-medium gives it: another tool made it; delete it ('iw list' names it) or create fewer radios with --radios", f.Name, f.HWAddr, addr)
+	}
+	name := f.Iface()
+	if name == "" && f.Netns.Own() {
+		// Killed between creating the radio and its interface.
+		if _, err := nl.NewInterface(ctx, f.Name, iface, hwsim.IftypeStation); err != nil {
+			return err
+		}
+		name = iface
+	}
+	rc := medium.RadioConfig{Name: f.Name, Iface: name, HWAddr: addr}
+	for _, ifc := range f.Ifaces {
+		rc.Addrs = append(rc.Addrs, ifc.Addr)
+	}
+	m.AddRadio(rc)
+	log.Info("radio re-attached: an earlier hwsim-medium left it", "wiphy", f.Name, "iface", name, "netns", f.Netns.String(), "addr", addr)
+	return nil
+}
+
+// deleteRadios removes the radios called names, in whatever network
+// namespace they are now.
+func deleteRadios(c *hwsim.Client, names []string, log *slog.Logger) {
+	if len(names) == 0 {
+		return
+	}
+	// The run context is cancelled by now; removal gets its own deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hwsim.DelRadiosAnywhere(ctx, c, names); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			log.Warn("removing the radios took too long; 'iw list' shows what is left", "err", err)
+		} else {
+			log.Warn("could not remove every radio", "err", err)
+		}
+		return
+	}
+	log.Info("radios removed", "count", len(names))
 }

@@ -71,6 +71,20 @@ func (t *tool) stats(ctx context.Context) error {
 	if c := st.Capture; c != nil {
 		fmt.Fprintf(w, "captures:\t%d running, %d records written, %d dropped (read too slowly)\n", c.Running, c.Written, c.Dropped)
 	}
+	fmt.Fprintf(w, "addresses forgotten:\t%d\t(learned from frames, past the bound per radio)\n", st.Stats.AddrsEvicted)
+	fmt.Fprintf(w, "radios forgotten:\t%d\t(known only from frames, past the bound)\n", st.Stats.RadiosEvicted)
+	if st.Stats.AirQueueDrops > 0 {
+		fmt.Fprintf(w, "airtime queue drops:\t%d\t(frames failed: their radio sent faster than its channel carries)\n", st.Stats.AirQueueDrops)
+	}
+	if ss := st.Stats.Socket; ss != nil {
+		fmt.Fprintf(w, "socket overruns:\t%d\t(the kernel dropped messages: receive buffer full)\n", ss.Overruns)
+		fmt.Fprintf(w, "socket malformed:\t%d\t(kernel messages that did not decode)\n", ss.Malformed)
+		fmt.Fprintf(w, "socket send errors:\t%d\t(sends the kernel refused)\n", ss.SendErrors)
+		fmt.Fprintf(w, "deliveries refused:\t%d\t(to idle or off-channel radios: normal)\n", ss.Rejected)
+		fmt.Fprintf(w, "deliveries skipped:\t%d\t(to a radio that had just refused one)\n", ss.Skipped)
+		fmt.Fprintf(w, "answers lost:\t%d\n", ss.Unanswered)
+		fmt.Fprintf(w, "sends:\t%d\t(%d messages)\n", ss.Sends, ss.Messages)
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}

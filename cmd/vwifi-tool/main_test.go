@@ -368,7 +368,7 @@ func TestCommands(t *testing.T) {
 	}, {
 		name:     "stats",
 		args:     []string{"stats"},
-		contains: []string{"medium:       hwsim-medium 0.1.0 (protocol 1)\n", "radios:       3\n", "frames:       0\n", "RADIO  TX FRAMES", "vw2    0"},
+		contains: []string{"medium:               hwsim-medium 0.1.0 (protocol 1)\n", "radios:               3\n", "frames:               0\n", "radios forgotten:     0", "RADIO  TX FRAMES", "vw2    0"},
 	}, {
 		name:     "status json",
 		args:     []string{"--json"},

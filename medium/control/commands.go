@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
@@ -34,7 +35,7 @@ type handler func(s *Server, cmd string, args json.RawMessage) (any, error)
 func commandTable() []command {
 	return []command{
 		{name: api.CmdStatus, readOnly: true, run: noArgs((*Server).status)},
-		{name: api.CmdRadios, readOnly: true, run: noArgs((*Server).radios)},
+		{name: api.CmdRadios, readOnly: true, run: withArgs(checkRadios, (*Server).radios)},
 		{name: api.CmdDenyAdd, run: withArgs(checkDeny(false), (*Server).denyAdd)},
 		{name: api.CmdDenyRemove, run: withArgs(checkDeny(false), (*Server).denyRemove)},
 		{name: api.CmdDenySet, run: withArgs(checkDeny(true), (*Server).denySet)},
@@ -84,10 +85,30 @@ func (s *Server) status() any {
 		cs := s.Capture.Stats()
 		st.Capture = &api.CaptureStats{Running: cs.Captures, Written: cs.Written, Dropped: cs.Dropped}
 	}
+	st.Process = processStats()
 	return st
 }
 
-func (s *Server) radios() any { return api.RadiosResult{Radios: wireRadios(s.Medium.Radios())} }
+func checkRadios(cmd string, a *api.RadiosArgs) error {
+	switch {
+	case a.From < 0:
+		return badArgs(cmd, `"from" %d is not a radio ID`, a.From)
+	case a.Limit < 0:
+		return badArgs(cmd, `"limit" %d is negative`, a.Limit)
+	}
+	return nil
+}
+
+// radios lists one page of radios: bounded in radios and links, so that
+// the response stays small however many radios there are.
+func (s *Server) radios(_ string, a *api.RadiosArgs) (any, error) {
+	limit := a.Limit
+	if limit == 0 || limit > api.MaxRadiosPage {
+		limit = api.MaxRadiosPage
+	}
+	radios, next := s.Medium.RadiosPage(medium.RadioID(a.From), limit, api.MaxLinksPage)
+	return api.RadiosResult{Radios: wireRadios(radios), Next: int(next)}, nil
+}
 
 func (s *Server) denylist() any {
 	return api.DenylistResult{Rules: wireRules(s.Medium.Denylist())}

@@ -193,6 +193,10 @@ func TestCommandsRoundTrip(t *testing.T) {
 		do: func() (any, error) {
 			st, err := c.Status(ctx)
 			st.Uptime = 0 // checked below
+			if st.Process == nil || st.Process.Goroutines == 0 || st.Process.HeapBytes == 0 {
+				return st, fmt.Errorf("no process stats: %+v", st.Process)
+			}
+			st.Process = nil // they vary
 			return st, err
 		},
 		want: api.Status{Version: api.Version, Protocol: 1, Radios: 3},
@@ -555,6 +559,26 @@ func TestListen(t *testing.T) {
 		b, err := os.ReadFile(path)
 		require.NoError(t, err)
 		assert.Equal(t, "precious", string(b))
+	})
+	t.Run("symbolic links are not followed", func(t *testing.T) {
+		precious := filepath.Join(t.TempDir(), "precious")
+		require.NoError(t, os.WriteFile(precious, []byte("precious"), 0o644))
+		live := serve(t, nil, 0)
+		for name, target := range map[string]string{"to a file": precious, "to a live socket": live.path, "dangling": "/nonexistent/x"} {
+			path := sockPath(t)
+			require.NoError(t, os.Symlink(target, path))
+			_, err := Listen(path)
+			require.Error(t, err, name)
+			assert.Contains(t, err.Error(), "is a symbolic link (to "+target+")", name)
+			fi, err := os.Lstat(path)
+			require.NoError(t, err, name)
+			assert.Equal(t, fs.ModeSymlink, fi.Mode().Type(), "%s: the link is left alone", name)
+		}
+		b, err := os.ReadFile(precious)
+		require.NoError(t, err)
+		assert.Equal(t, "precious", string(b))
+		_, err = dial(t, live.path).Status(ctx5(t))
+		assert.NoError(t, err, "the live medium keeps its socket")
 	})
 	t.Run("missing directory", func(t *testing.T) {
 		_, err := Listen(filepath.Join(sockPath(t), "nope", "x.sock"))

@@ -20,7 +20,12 @@ func wireStatus(st medium.Status) api.Status {
 		Protocol: api.ProtocolVersion,
 		Uptime:   st.Uptime.Seconds(),
 		Radios:   st.Radios,
-		Stats:    api.Stats{Frames: s.Frames, Malformed: s.Malformed, SendErrors: s.SendErrors, Collisions: s.Collisions},
+		Stats: api.Stats{Frames: s.Frames, Malformed: s.Malformed, SendErrors: s.SendErrors, Collisions: s.Collisions,
+			AddrsEvicted: s.AddrsEvicted, RadiosEvicted: s.RadiosEvicted, AirQueueDrops: s.AirQueueDrops},
+	}
+	if ss := st.Socket; ss != nil {
+		out.Stats.Socket = &api.SocketStats{Overruns: ss.Overruns, Malformed: ss.Malformed, SendErrors: ss.SendErrors,
+			Rejected: ss.Rejected, Skipped: ss.Skipped, Unanswered: ss.Unanswered, Sends: ss.Sends, Messages: ss.Messages}
 	}
 	for _, b := range s.AirBusy {
 		out.Stats.AirBusy = append(out.Stats.AirBusy, api.ChannelBusy{Freq: b.Freq, Busy: b.Busy})
@@ -52,6 +57,7 @@ func wireRadios(radios []medium.RadioInfo) []api.RadioInfo {
 		for _, l := range r.Links {
 			ri.Links = append(ri.Links, api.Link{To: l.To, Frames: l.Frames, Bytes: l.Bytes, Blocked: l.Blocked, Lost: l.Lost})
 		}
+		ri.LinksOmitted = r.LinksOmitted
 		out = append(out, ri)
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hwsim-medium/hwsim-medium/hwsim"
 	"github.com/hwsim-medium/hwsim-medium/mac"
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
@@ -81,11 +82,13 @@ func TestWireMediumTypes(t *testing.T) {
 		Uptime: 1500 * time.Millisecond,
 		Radios: 2,
 		Stats: medium.Stats{Frames: 1, Malformed: 2, SendErrors: 3, Collisions: 4,
-			AirBusy: []medium.ChannelBusy{{Freq: 2412, Busy: 5}}},
+			AirBusy: []medium.ChannelBusy{{Freq: 2412, Busy: 5}}, AddrsEvicted: 6, RadiosEvicted: 7},
+		Socket: &hwsim.SocketStats{Overruns: 8, Rejected: 9, Malformed: 10, Sends: 11, Messages: 12, Skipped: 13, SendErrors: 14, Unanswered: 15},
 	}
 	b, err := json.Marshal(wireStatus(st))
 	require.NoError(t, err)
-	assert.Equal(t, `{"version":"`+api.Version+`","protocol":1,"uptime":1.5,"radios":2,"stats":{"frames":1,"malformed":2,"send_errors":3,"collisions":4,"air_busy":[{"freq":2412,"busy_ns":5}]}}`, string(b))
+	assert.Equal(t, `{"version":"`+api.Version+`","protocol":1,"uptime":1.5,"radios":2,"stats":{"frames":1,"malformed":2,"send_errors":3,"collisions":4,"air_busy":[{"freq":2412,"busy_ns":5}],`+
+		`"addrs_evicted":6,"radios_evicted":7,"socket":{"overruns":8,"malformed":10,"send_errors":14,"rejected":9,"skipped":13,"unanswered":15,"sends":11,"messages":12}}}`, string(b))
 	b, err = json.Marshal(wireStatus(medium.Status{}))
 	require.NoError(t, err)
 	assert.Equal(t, `{"version":"`+api.Version+`","protocol":1,"uptime":0,"radios":0,"stats":{"frames":0,"malformed":0,"send_errors":0}}`, string(b))

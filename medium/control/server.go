@@ -26,8 +26,12 @@ import (
 type Medium interface {
 	// Status returns the medium-wide counters (status).
 	Status() medium.Status
-	// Radios returns every radio (radios).
+	// Radios returns every radio (the state file's list).
 	Radios() []medium.RadioInfo
+	// RadiosPage returns radios from ID from on: at most limit, with at
+	// most maxLinks link counters in all, and the ID to go on from (0:
+	// none left) (radios).
+	RadiosPage(from medium.RadioID, limit, maxLinks int) ([]medium.RadioInfo, medium.RadioID)
 	// Deny adds rules, all or none (deny.add).
 	Deny(rules ...medium.DenyRule) error
 	// SetDenylist replaces the denylist, or fails and changes nothing
@@ -90,6 +94,10 @@ func removeStale(path string) error {
 		}
 		return fmt.Errorf("control: inspect %s: %w", path, err)
 	}
+	if fi.Mode().Type() == fs.ModeSymlink {
+		to, _ := os.Readlink(path)
+		return fmt.Errorf("control: %s is a symbolic link (to %s), which the medium does not follow; remove it or choose another path", path, to)
+	}
 	if fi.Mode().Type() != fs.ModeSocket {
 		return fmt.Errorf("control: %s exists and is not a socket; remove it or choose another path", path)
 	}
@@ -127,7 +135,16 @@ type Server struct {
 	// Capture runs the capture command's live captures; nil makes it
 	// fail.
 	Capture Capturer
+	// Rescan, if set, is called when a request names a radio the medium
+	// does not know (a radio made, or an interface created or renamed,
+	// since the medium looked); if it returns nil the request is carried
+	// out once more. Requests that fail on an unknown name change
+	// nothing, so trying again is safe.
+	Rescan func(ctx context.Context) error
 }
+
+// rescanTimeout bounds a Rescan.
+const rescanTimeout = 10 * time.Second
 
 // Serve serves the control API of m, which has no link model, on ln,
 // refusing peers that are not root, until ctx ends; then it closes ln and
@@ -162,6 +179,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 
 	slots := make(chan struct{}, api.MaxConns)
+	refusing := make(chan struct{}, maxRefusing)
+	var refused refusals
 	log.Info("control socket ready", "path", path)
 	var delay time.Duration
 	for {
@@ -185,23 +204,88 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 		delay = 0
+		// Peers are checked, and the busy refused, before a goroutine is
+		// spent on them: a flood of clients costs at most maxRefusing.
+		code, msg, uid := s.admit(c)
+		if code == "" {
+			select {
+			case slots <- struct{}{}:
+			default:
+				code, msg = api.CodeBusy, fmt.Sprintf("too many control connections (at most %d); try again later", api.MaxConns)
+			}
+		}
+		if code != "" {
+			refused.note(log, code, uid)
+			select {
+			case refusing <- struct{}{}:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-refusing }()
+					defer c.Close()
+					refuse(c, code, msg)
+				}()
+			default:
+				// Even the refusals are busy: answer at once, without
+				// waiting for the request.
+				c.SetWriteDeadline(time.Now().Add(refuseTimeout))
+				c.Write(encodeResponse(errorResponse(code, msg)))
+				c.Close()
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { <-slots }()
 			defer c.Close()
 			stopConn := context.AfterFunc(connCtx, func() { c.Close() })
 			defer stopConn()
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-			default:
-				log.Warn("refused a control connection: too many connections", "max", api.MaxConns)
-				refuse(c, api.CodeBusy, fmt.Sprintf("too many control connections (at most %d); try again later", api.MaxConns))
-				return
-			}
-			s.serveConn(c, log)
+			s.serveConn(c, log.With("uid", uid))
 		}()
 	}
+}
+
+// maxRefusing bounds the connections being refused at once (each waits
+// up to refuseTimeout for its request, so naive clients read the answer).
+const maxRefusing = 4
+
+// admit checks who is connecting. It returns the code and message to
+// refuse the connection with, or "" to serve it, and the peer's uid.
+func (s *Server) admit(c net.Conn) (api.Code, string, uint32) {
+	uid, err := peerUID(c)
+	if err != nil {
+		return api.CodePermissionDenied, "permission denied: cannot tell who is connecting: " + err.Error(), 0
+	}
+	allow := s.AllowUID
+	if allow == nil {
+		allow = func(uid uint32) bool { return uid == 0 }
+	}
+	if !allow(uid) {
+		return api.CodePermissionDenied, errPermission, uid
+	}
+	return "", "", uid
+}
+
+// refusals logs refused connections, at most once a second, with how
+// many there were, so that a flood of clients does not flood the log.
+type refusals struct {
+	last  time.Time
+	count int
+}
+
+func (r *refusals) note(log *slog.Logger, code api.Code, uid uint32) {
+	r.count++
+	if time.Since(r.last) < time.Second {
+		return
+	}
+	switch code {
+	case api.CodeBusy:
+		log.Warn("refused control connections: too many connections", "max", api.MaxConns, "refused", r.count)
+	default:
+		log.Warn("refused control connections: not root", "uid", uid, "code", code, "refused", r.count)
+	}
+	r.last, r.count = time.Now(), 0
 }
 
 // refuse answers the first request of a connection that will not be
@@ -214,24 +298,8 @@ func refuse(c net.Conn, code api.Code, msg string) {
 	c.Write(encodeResponse(errorResponse(code, msg)))
 }
 
-// serveConn serves the requests of one connection in order.
+// serveConn serves the requests of one admitted connection in order.
 func (s *Server) serveConn(c net.Conn, log *slog.Logger) {
-	uid, err := peerUID(c)
-	if err != nil {
-		log.Warn("refused a control connection", "err", err)
-		refuse(c, api.CodePermissionDenied, "permission denied: cannot tell who is connecting: "+err.Error())
-		return
-	}
-	allow := s.AllowUID
-	if allow == nil {
-		allow = func(uid uint32) bool { return uid == 0 }
-	}
-	if !allow(uid) {
-		log.Warn("refused a control connection from a non-root user", "uid", uid)
-		refuse(c, api.CodePermissionDenied, errPermission)
-		return
-	}
-	log = log.With("uid", uid)
 	idle := s.Idle
 	if idle <= 0 {
 		idle = api.IdleTimeout
@@ -297,6 +365,9 @@ func (s *Server) handle(line []byte, access Access, log *slog.Logger) (api.Respo
 		result, str, err = c.stream(s, cmd, args)
 	default:
 		result, err = c.run(s, cmd, args)
+		if errors.Is(err, medium.ErrUnknownRadio) && s.Rescan != nil && s.rescan() {
+			result, err = c.run(s, cmd, args)
+		}
 	}
 	if err != nil {
 		code := codeOf(err)
@@ -316,6 +387,13 @@ func (s *Server) handle(line []byte, access Access, log *slog.Logger) (api.Respo
 		log.Info("control request carried out", "cmd", cmd, "args", string(args))
 	}
 	return api.Response{V: api.ProtocolVersion, OK: true, Result: raw}, str
+}
+
+// rescan asks Rescan to look for radios and reports whether it did.
+func (s *Server) rescan() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), rescanTimeout)
+	defer cancel()
+	return s.Rescan(ctx) == nil
 }
 
 // wireRequest tells a missing version from a wrong one.

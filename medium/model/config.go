@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,18 +23,32 @@ func Load(path string) (*Model, error) {
 	return m, nil
 }
 
+// MaxConfigSize bounds a configuration file. A lab of 500 radios with
+// positions and a few hundred link overrides is under 100 KiB; parsing
+// costs about 150 bytes of memory per value.
+const MaxConfigSize = 4 << 20
+
 // LoadConfig reads a configuration file (see Load) into a Config.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, err
-	}
+	parse := ParseYAML
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".cfg":
-		return ParseWmediumd(path, data)
+		parse = ParseWmediumd
 	case ".yaml", ".yml":
-		return ParseYAML(path, data)
 	default:
 		return Config{}, fmt.Errorf("%s: unknown configuration format %q: want .yaml/.yml (hwsim-medium) or .cfg (wmediumd)", path, ext)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > MaxConfigSize {
+		return Config{}, fmt.Errorf("%s: larger than %d MiB: not a link-model configuration (a lab of 500 radios is under 100 KiB)", path, MaxConfigSize>>20)
+	}
+	return parse(path, data)
 }

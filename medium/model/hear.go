@@ -41,7 +41,7 @@ func (m *Model) learnLocked(p *medium.Peer) int32 {
 	var ns *state
 	if idx < 0 {
 		ns = s.clone()
-		idx = ns.add(entry{addr: p.HW, hasAddr: true, node: Node{TxPower: DefaultTxPower}, t0: m.now()})
+		idx = ns.add(entry{addr: p.HW, hasAddr: true, node: Node{TxPower: DefaultTxPower}, t0: m.now(), learned: true})
 	}
 	for _, n := range [...]string{p.Iface, p.Name} {
 		if n == "" {

@@ -34,13 +34,20 @@ func (m *Model) Move(name string, x, y, z float64) error {
 	}
 	now := m.now()
 	return m.update(func(s *state) error {
-		i := s.findOrAdd(name, now)
+		i := s.find(name)
 		if i < 0 {
-			return fmt.Errorf("model: move: empty radio name")
+			if s.live >= maxLiveRadios {
+				return fmt.Errorf("model: move %s: %w: %d radios are placed before they exist already", name, ErrTooManyRadios, maxLiveRadios)
+			}
+			if i = s.findOrAdd(name, now); i < 0 {
+				return fmt.Errorf("model: move: empty radio name")
+			}
+			s.radios[i].live = true
+			s.live++
 		}
 		e := &s.radios[i]
 		e.node.X, e.node.Y, e.node.Z = x, y, z
-		e.placed = true
+		e.placed, e.edited = true, true
 		e.t0 = now
 		m.epoch++
 		e.epoch = m.epoch
@@ -64,7 +71,7 @@ func (m *Model) SetMobility(name string, mob Mobility) error {
 		pos := m.position(s, i, now, false)
 		e := &s.radios[i]
 		e.node.X, e.node.Y, e.node.Z = pos[0], pos[1], pos[2]
-		e.mob = mob
+		e.mob, e.edited = mob, true
 		if mob.Waypoint != nil {
 			w := *mob.Waypoint
 			e.mob.Waypoint = &w
@@ -86,7 +93,7 @@ func (m *Model) SetTxPower(name string, dBm float64) error {
 		if err != nil {
 			return err
 		}
-		s.radios[i].node.TxPower = dBm
+		s.radios[i].node.TxPower, s.radios[i].edited = dBm, true
 		return nil
 	})
 }

@@ -44,6 +44,9 @@ func (m *Model) Snapshot() Config {
 	}
 	for i := range s.radios {
 		e := &s.radios[i]
+		if e.dead {
+			continue
+		}
 		r := Radio{Name: e.name, Placed: e.placed, Node: e.node, Mobility: e.mob, Aliases: slices.Clone(e.aliases)}
 		if e.hasAddr {
 			r.Addr = e.addr.String()

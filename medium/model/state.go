@@ -61,6 +61,10 @@ type entry struct {
 	mob     Mobility
 	t0      time.Time
 	epoch   uint64
+	// learned: made for a radio met on the medium (not configured);
+	// live: made by a live change naming a radio the model did not know;
+	// edited: changed live since. dead: forgotten, its index free.
+	learned, live, edited, dead bool
 }
 
 // override is one direction of a link override.
@@ -79,11 +83,16 @@ type state struct {
 	byName map[string]int32
 	byAddr map[mac.Addr]int32
 	links  map[linkKey]override
+	// free are the indexes of dead entries, for add to reuse; live
+	// counts the entries live changes made.
+	free []int32
+	live int
 }
 
 func (s *state) clone() *state {
 	n := *s
 	n.radios = slices.Clone(s.radios)
+	n.free = slices.Clone(s.free)
 	n.byName = make(map[string]int32, len(s.byName))
 	for k, v := range s.byName {
 		n.byName[k] = v
@@ -99,10 +108,17 @@ func (s *state) clone() *state {
 	return &n
 }
 
-// add appends e and indexes its name and address.
+// add adds e, in the slot of a dead entry if there is one, and indexes
+// its name and address.
 func (s *state) add(e entry) int32 {
-	i := int32(len(s.radios))
-	s.radios = append(s.radios, e)
+	var i int32
+	if n := len(s.free); n > 0 {
+		i, s.free = s.free[n-1], s.free[:n-1]
+		s.radios[i] = e
+	} else {
+		i = int32(len(s.radios))
+		s.radios = append(s.radios, e)
+	}
 	if e.name != "" {
 		s.byName[e.name] = i
 	}

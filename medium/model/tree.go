@@ -84,6 +84,9 @@ func (e *ConfigError) Error() string {
 type decoder struct {
 	file string
 	err  error
+	// values counts the values made from YAML, aliasValues those made
+	// while expanding an alias (inAlias deep), against their budgets.
+	values, aliasValues, inAlias int
 }
 
 func (d *decoder) fail(line int, key, format string, args ...any) {

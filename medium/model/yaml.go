@@ -46,13 +46,44 @@ func ParseYAML(file string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
+// Budgets of the YAML decoder. The YAML library keeps an alias as one
+// node that points to its anchor, but the value tree expands it: nine
+// lines of aliases of aliases expand to a billion values (20 GB, measured
+// before this bound). A configuration of 500 radios is a few thousand
+// values.
+const (
+	// maxValues bounds the values of one configuration (about 100 MB).
+	maxValues = 1 << 20
+	// maxAliasValues bounds the values that aliases expand to.
+	maxAliasValues = 1 << 16
+)
+
 // fromYAML converts a YAML node into a value tree.
 func (d *decoder) fromYAML(n *yaml.Node, key string, depth int) *value {
 	if depth > maxDepth {
-		d.fail(n.Line, key, "nested too deeply")
+		if len(key) > 40 {
+			key = key[:40] + "..."
+		}
+		d.fail(n.Line, key, "nested too deeply (more than %d levels)", maxDepth)
 		return &value{kind: kindGroup, line: n.Line}
 	}
+	if d.err != nil {
+		// Stop at the first error: a hostile document is not walked.
+		return &value{kind: kindGroup, line: n.Line}
+	}
+	if d.values++; d.values > maxValues {
+		d.fail(n.Line, key, "more than %d values: not a link-model configuration", maxValues)
+		return &value{kind: kindGroup, line: n.Line}
+	}
+	if d.inAlias > 0 {
+		if d.aliasValues++; d.aliasValues > maxAliasValues {
+			d.fail(n.Line, key, "aliases expand to more than %d values (an alias bomb?)", maxAliasValues)
+			return &value{kind: kindGroup, line: n.Line}
+		}
+	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		d.inAlias++
+		defer func() { d.inAlias-- }()
 		return d.fromYAML(n.Alias, key, depth+1)
 	}
 	v := &value{line: n.Line}
@@ -88,7 +119,9 @@ func (d *decoder) fromYAML(n *yaml.Node, key string, depth int) *value {
 			err = n.Decode(&v.i)
 		case "!!float":
 			v.kind = kindFloat
-			err = n.Decode(&v.f)
+			if err = n.Decode(&v.f); err == nil && !finite(v.f) {
+				d.fail(n.Line, key, "%s is not a finite number", n.Value)
+			}
 		case "!!bool":
 			v.kind = kindBool
 			err = n.Decode(&v.b)

@@ -128,9 +128,9 @@ func (s *Server) snapshot() view {
 
 // links returns the view's links between radios.
 func (s *Server) links(radios []medium.RadioInfo) []linkView {
-	blocked := map[[2]medium.RadioID]bool{}
+	blocked := map[[2]string]bool{}
 	for _, b := range s.cfg.Medium.Blocks() {
-		blocked[[2]medium.RadioID{b.TX, b.RX}] = true
+		blocked[[2]string{b.TX, b.RX}] = true
 	}
 	out := []linkView{}
 	for _, tx := range radios {
@@ -143,7 +143,7 @@ func (s *Server) links(radios []medium.RadioInfo) []linkView {
 				continue
 			}
 			c, hasCounts := counted[displayName(rx)]
-			b := blocked[[2]medium.RadioID{tx.ID, rx.ID}]
+			b := blocked[[2]string{displayName(tx), displayName(rx)}]
 			l := linkView{TX: displayName(tx), RX: displayName(rx), Frames: c.Frames, Bytes: c.Bytes, Lost: c.Lost, Withheld: c.Blocked,
 				Blocked: b, LinkBlocked: b}
 			s.level(&l, tx, rx)

@@ -166,11 +166,33 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return st, err
 }
 
-// Radios returns every radio the medium knows, ordered by ID.
+// Radios returns every radio the medium knows, ordered by ID, one page
+// after the other.
 func (c *Client) Radios(ctx context.Context) ([]RadioInfo, error) {
+	var out []RadioInfo
+	from := 0
+	for {
+		res, err := c.RadiosPage(ctx, RadiosArgs{From: from})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.Radios...)
+		if res.Next <= from {
+			return out, nil
+		}
+		from = res.Next
+	}
+}
+
+// RadiosPage returns one page of radios.
+func (c *Client) RadiosPage(ctx context.Context, a RadiosArgs) (RadiosResult, error) {
 	var res RadiosResult
-	err := c.Do(ctx, CmdRadios, nil, &res)
-	return res.Radios, err
+	var args any
+	if a != (RadiosArgs{}) {
+		args = a
+	}
+	err := c.Do(ctx, CmdRadios, args, &res)
+	return res, err
 }
 
 // DenyAdd adds rules to the denylist, all or none, and returns the whole

@@ -46,7 +46,7 @@ const (
 // Commands, the "cmd" of a request.
 const (
 	CmdStatus      = "status"       // no args; result Status
-	CmdRadios      = "radios"       // no args; result RadiosResult
+	CmdRadios      = "radios"       // args RadiosArgs (optional); result RadiosResult
 	CmdDenyAdd     = "deny.add"     // args DenyArgs; result DenylistResult
 	CmdDenyRemove  = "deny.remove"  // args DenyArgs; result DenylistResult
 	CmdDenySet     = "deny.set"     // args DenyArgs; result DenylistResult
@@ -148,6 +148,20 @@ type Status struct {
 	// Capture counts the captures (absent from a medium that cannot
 	// capture).
 	Capture *CaptureStats `json:"capture,omitempty"`
+	// Process describes the medium's process; absent from a medium that
+	// does not report it.
+	Process *ProcessStats `json:"process,omitempty"`
+}
+
+// ProcessStats describe the medium's process, to watch a long run for
+// leaks.
+type ProcessStats struct {
+	// Goroutines is the number of goroutines.
+	Goroutines int `json:"goroutines"`
+	// HeapBytes is the memory of heap objects, live or not yet swept.
+	HeapBytes uint64 `json:"heap_bytes"`
+	// FDs is the number of open file descriptors (0 where unknown).
+	FDs int `json:"fds"`
 }
 
 // UptimeDuration returns Uptime as a time.Duration.
@@ -155,10 +169,33 @@ func (s Status) UptimeDuration() time.Duration {
 	return time.Duration(s.Uptime * float64(time.Second))
 }
 
-// RadiosResult is the result of the radios command.
+// Bounds of one radios response, so that it stays well under
+// MaxResponseSize with any number of radios.
+const (
+	// MaxRadiosPage is the most radios one radios response lists, and
+	// what it lists without a limit.
+	MaxRadiosPage = 64
+	// MaxLinksPage is the most link counters one radios response holds
+	// (about 1 MiB of JSON).
+	MaxLinksPage = 16384
+)
+
+// RadiosArgs are the optional arguments of radios: one page of radios.
+type RadiosArgs struct {
+	// From is the ID of the first radio to list (0: from the first);
+	// the previous page's RadiosResult.Next.
+	From int `json:"from,omitempty"`
+	// Limit is the most radios to list, at most (and by default)
+	// MaxRadiosPage.
+	Limit int `json:"limit,omitempty"`
+}
+
+// RadiosResult is the result of the radios command: one page of radios.
 type RadiosResult struct {
 	// Radios are the known radios, ordered by ID.
 	Radios []RadioInfo `json:"radios"`
+	// Next is the From of the next page; 0 (absent) after the last.
+	Next int `json:"next,omitempty"`
 }
 
 // DenyArgs are the arguments of deny.add, deny.remove and deny.set.

@@ -25,6 +25,41 @@ type Stats struct {
 	// AirBusy is how long each channel carried at least one transmission
 	// (airtime mode), by first use.
 	AirBusy []ChannelBusy `json:"air_busy,omitempty"`
+	// AddrsEvicted counts interface addresses radios learned from their
+	// frames and forgot, past the bound per radio.
+	AddrsEvicted uint64 `json:"addrs_evicted,omitempty"`
+	// RadiosEvicted counts radios known only from their frames that were
+	// forgotten, past the bound of such radios.
+	RadiosEvicted uint64 `json:"radios_evicted,omitempty"`
+	// AirQueueDrops counts frames failed at once because their radio
+	// held as many frames as it may (airtime mode).
+	AirQueueDrops uint64 `json:"air_queue_drops,omitempty"`
+	// Socket are the counters of the medium's kernel socket; absent when
+	// it runs on none.
+	Socket *SocketStats `json:"socket,omitempty"`
+}
+
+// SocketStats count what happened on the medium's kernel socket.
+type SocketStats struct {
+	// Overruns counts receive-buffer overflows (ENOBUFS): the kernel
+	// dropped messages, frames among them.
+	Overruns uint64 `json:"overruns"`
+	// Malformed counts kernel messages that did not decode and were
+	// skipped.
+	Malformed uint64 `json:"malformed"`
+	// SendErrors counts sends the kernel refused as a whole.
+	SendErrors uint64 `json:"send_errors"`
+	// Rejected counts deliveries the kernel refused, normally those to
+	// idle radios or radios on another channel.
+	Rejected uint64 `json:"rejected"`
+	// Skipped counts deliveries not sent to a radio that had just
+	// refused one on that channel.
+	Skipped uint64 `json:"skipped"`
+	// Unanswered counts waits for the kernel's answers that gave up.
+	Unanswered uint64 `json:"unanswered"`
+	// Sends counts send system calls; Messages the messages they carried.
+	Sends    uint64 `json:"sends"`
+	Messages uint64 `json:"messages"`
 }
 
 // ChannelBusy is the busy time of one channel.
@@ -54,6 +89,9 @@ type RadioInfo struct {
 	// Links count, per receiver, what the radio sent; only receivers
 	// with a non-zero counter are listed.
 	Links []Link `json:"links,omitempty"`
+	// LinksOmitted counts links left out to keep the response bounded
+	// (MaxLinksPage; only with many thousand radios).
+	LinksOmitted int `json:"links_omitted,omitempty"`
 }
 
 // RadioStats are one radio's counters.
