@@ -30,7 +30,8 @@ type radio struct {
 	links  []LinkStats // by receiver RadioID
 	denies []bool      // by source RadioID: frames whose SA is that radio's are not delivered here
 
-	warnedBSSID bool // the IBSS-BSSID warning was given
+	warnedBSSID bool   // the IBSS-BSSID warning was given
+	paired      []bool // by RadioID: the pair went to the shared-namespace check
 }
 
 // AddRadio makes a radio known by name. Adding a radio whose hwsim address
@@ -109,6 +110,9 @@ func (r *radio) grow(n int) {
 	}
 	for len(r.denies) < n {
 		r.denies = append(r.denies, false)
+	}
+	for len(r.paired) < n {
+		r.paired = append(r.paired, false)
 	}
 }
 
