@@ -4,11 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -50,43 +47,6 @@ type Iface struct {
 // IfaceLister lists the network interfaces of the medium's own network
 // namespace. An interface moved to another namespace is not among them.
 type IfaceLister func() ([]Iface, error)
-
-// SystemIfaces is the IfaceLister of the calling process's network
-// namespace, with each wireless interface's wiphy from sysfs.
-func SystemIfaces() ([]Iface, error) {
-	nis, err := net.Interfaces()
-	if err != nil {
-		return nil, fmt.Errorf("listing network interfaces: %w", err)
-	}
-	var out []Iface
-	for _, ni := range nis {
-		if len(ni.HardwareAddr) != len(mac.Addr{}) {
-			continue
-		}
-		ifc := Iface{Name: ni.Name, Addr: mac.Addr(ni.HardwareAddr)}
-		addrs, err := ni.Addrs()
-		if err != nil {
-			continue // the interface went away meanwhile
-		}
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			ip, ok := netip.AddrFromSlice(ipn.IP)
-			if !ok || !ip.Unmap().Is4() {
-				continue
-			}
-			bits, _ := ipn.Mask.Size()
-			ifc.Nets = append(ifc.Nets, netip.PrefixFrom(ip.Unmap(), bits))
-		}
-		if phy, err := os.ReadFile("/sys/class/net/" + ni.Name + "/phy80211/name"); err == nil {
-			ifc.Phy = strings.TrimSpace(string(phy))
-		}
-		out = append(out, ifc)
-	}
-	return out, nil
-}
 
 // pairing is two radios that have exchanged a unicast frame, by the
 // interface addresses the frame carried.
