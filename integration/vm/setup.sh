@@ -39,6 +39,8 @@ declare -A want=(
 	[tcpdump]=/usr/bin/tcpdump
 	[zstd]=/usr/bin/zstd
 	[xz-utils]=/usr/bin/xz
+	# regulatory.db: 5 GHz APs need a country's rules (integration/vm/regdb.go).
+	[wireless-regdb]=/lib/firmware/regulatory.db
 )
 
 missing=()
