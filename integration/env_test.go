@@ -10,6 +10,7 @@
 package integration
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -312,6 +313,8 @@ type APConfig struct {
 	SSID       string
 	Passphrase string
 	Channel    int
+	// KeyMgmt is hostapd's wpa_key_mgmt; "" means WPA-PSK (the seed).
+	KeyMgmt string
 	// Extra lines for hostapd.conf (e.g. "hw_mode=g\nieee80211n=1").
 	Extra string
 }
@@ -338,10 +341,10 @@ channel=%d
 ssid=%s
 wpa=2
 wpa_passphrase=%s
-wpa_key_mgmt=WPA-PSK
+wpa_key_mgmt=%s
 wpa_pairwise=CCMP
 %s
-`, a.Iface, wheelGroup(t), cfg.Channel, cfg.SSID, cfg.Passphrase, cfg.Extra)
+`, a.Iface, wheelGroup(t), cfg.Channel, cfg.SSID, cfg.Passphrase, cmp.Or(cfg.KeyMgmt, "WPA-PSK"), cfg.Extra)
 	path := filepath.Join(a.tb.dir, "hostapd-"+a.Iface+".conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

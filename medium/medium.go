@@ -102,6 +102,10 @@ type Config struct {
 	// Clock is the medium's one clock: it times the uptime and drives the
 	// airtime mode's timers. nil means the system clock.
 	Clock Clock
+	// Ifaces lists the interfaces of the medium's network namespace, for
+	// the warning about radios that share it and an IP subnet
+	// (netns.go); SystemIfaces in the daemon. nil turns the check off.
+	Ifaces IfaceLister
 }
 
 // Medium routes frames between radios. Run drives it; the other methods are
@@ -145,6 +149,11 @@ type Medium struct {
 	// tap sees every transmission (captures); nil when nobody captures.
 	tap     Tap
 	tapRecs tapRecords
+	// The shared-namespace check (netns.go): pairs of radios that have
+	// exchanged unicast frames, for the checker's goroutine.
+	ifaces       IfaceLister
+	pairs        chan pairing
+	netnsRecheck time.Duration
 }
 
 // New returns a Medium with no radios.
@@ -173,6 +182,7 @@ func New(cfg Config) *Medium {
 		m.clock = realClock{}
 	}
 	m.now = m.clock.Now
+	m.ifaces, m.pairs, m.netnsRecheck = cfg.Ifaces, make(chan pairing, 64), netnsRecheck
 	m.start = m.now()
 	return m
 }

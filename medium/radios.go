@@ -48,6 +48,7 @@ type radio struct {
 	// learned are the interface addresses learned from its frames, oldest
 	// first, at most maxLearned.
 	learned []mac.Addr
+	paired  []bool // by RadioID: the pair went to the shared-namespace check
 }
 
 // AddRadio makes a radio known by name. Adding a radio whose hwsim address

@@ -18,6 +18,7 @@ func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
 		m.socket = sc
 		m.mu.Unlock()
 	}
+	defer m.startNetnsCheck(ctx)()
 	if m.timing == TimingAirtime {
 		return m.runAir(ctx, conn)
 	}
@@ -262,10 +263,10 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	// Learn the transmitter's interface address from the frame itself:
 	// address announcements can be missed (radios that existed before the
 	// medium) or withdrawn by a scan.
-	if ta, ok := h.Transmitter(); ok && !ta.IsGroup() {
-		if m.byAddr[ta] == nil {
-			m.learnLocked(tx, ta)
-		}
+	ta, unicastTA := h.Transmitter()
+	unicastTA = unicastTA && !ta.IsGroup()
+	if unicastTA && m.byAddr[ta] == nil {
+		m.learnLocked(tx, ta)
 	}
 	if sa, ok := h.SA(); ok {
 		rt.src = m.byAddr[sa]
@@ -274,6 +275,9 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	rt.group = h.IsGroupAddressed()
 	if !rt.group {
 		rt.dst = m.byAddr[h.Addr1]
+		if d := rt.dst; d != nil && d != tx && unicastTA && !tx.paired[d.ID] {
+			m.pairLocked(tx, d, ta, h.Addr1)
+		}
 	}
 	rt.tsf, rt.ibss = m.ibssBeaconLocked(tx, &h, f.Data)
 	return true

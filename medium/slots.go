@@ -110,6 +110,7 @@ func (m *Medium) takeSlotLocked() RadioID {
 			o.grow(len(m.radios))
 			o.links[id] = LinkStats{}
 			o.denies[id] = false
+			o.paired[id] = false
 		}
 	}
 	return id
@@ -176,6 +177,9 @@ func (r *radio) grow(n int) {
 	for len(r.denies) < n {
 		r.denies = append(r.denies, false)
 	}
+	for len(r.paired) < n {
+		r.paired = append(r.paired, false)
+	}
 }
 
 // shrink cuts r's rows to n radios, giving the memory back when they are
@@ -184,9 +188,9 @@ func (r *radio) shrink(n int) {
 	if n >= len(r.links) {
 		return
 	}
-	r.links, r.denies = r.links[:n], r.denies[:n]
+	r.links, r.denies, r.paired = r.links[:n], r.denies[:n], r.paired[:n]
 	if cap(r.links) > 2*n+8 {
-		r.links, r.denies = slices.Clone(r.links), slices.Clone(r.denies)
+		r.links, r.denies, r.paired = slices.Clone(r.links), slices.Clone(r.denies), slices.Clone(r.paired)
 	}
 }
 

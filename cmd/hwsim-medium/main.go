@@ -141,7 +141,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		defer stop()
 	}
 	// Bad input is reported before anything touches the kernel.
-	mcfg := medium.Config{Logger: log, Timing: o.timing}
+	mcfg := medium.Config{Logger: log, Timing: o.timing, Ifaces: medium.SystemIfaces}
 	// linkModel stays a nil interface without -c, so the control API can
 	// tell that no model is loaded.
 	var linkModel control.Model

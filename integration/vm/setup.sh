@@ -45,6 +45,8 @@ declare -A want=(
 	[tshark]=/usr/bin/tshark
 	# The browser test of the live view (make test-browser) runs on the host.
 	[chromium]=/usr/bin/chromium
+	# regulatory.db: 5 GHz APs need a country's rules (integration/vm/regdb.go).
+	[wireless-regdb]=/lib/firmware/regulatory.db
 )
 
 missing=()
