@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -175,4 +176,61 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// maxCachedComments bounds the comment cache: far more than the outcome
+// patterns of a steady network, which repeat frame after frame.
+const maxCachedComments = 512
+
+// commentCache renders each pattern of outcomes once: formatting the
+// comments is most of a record's cost, and steady traffic repeats the same
+// few patterns (BenchmarkWriter).
+type commentCache struct {
+	key []byte
+	m   map[string][]string
+}
+
+// comments returns r's comments; the slice is shared and must not be
+// modified.
+func (c *commentCache) comments(r *Record) []string {
+	c.key = appendCommentKey(c.key[:0], r)
+	if out, ok := c.m[string(c.key)]; ok {
+		return out
+	}
+	out := appendComments(nil, r)
+	if c.m == nil || len(c.m) >= maxCachedComments {
+		c.m = map[string][]string{}
+	}
+	c.m[string(c.key)] = out
+	return out
+}
+
+// appendCommentKey appends everything r's comments depend on.
+func appendCommentKey(b []byte, r *Record) []byte {
+	var flags byte
+	if r.Malformed {
+		flags |= 1
+	}
+	if r.NoAck {
+		flags |= 2
+	}
+	if r.Acked {
+		flags |= 4
+	}
+	b = append(append(b, r.Transmitter...), 0, flags)
+	b = binary.AppendUvarint(b, uint64(r.Tries))
+	b = binary.AppendUvarint(b, uint64(r.Freq))
+	for i := range r.Receptions {
+		x := &r.Receptions[i]
+		b = append(append(b, x.Radio...), 0, byte(x.Outcome), byte(x.Rate.Idx))
+		b = binary.AppendVarint(b, int64(x.Signal))
+		b = binary.AppendUvarint(b, uint64(x.Rate.Flags))
+		b = binary.AppendUvarint(b, uint64(x.Tries))
+		if x.Addressee {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	return b
 }

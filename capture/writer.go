@@ -65,6 +65,7 @@ type Writer struct {
 	keys     []crypto.Key
 	filter   Filter
 	buf      []byte
+	cache    commentCache
 	comments []string
 	// notes are the decryption's comments on the current record.
 	notes []string
@@ -114,7 +115,7 @@ func (w *Writer) Write(r *Record) error {
 	}
 	w.buf = appendRadiotap(w.buf[:0], r)
 	w.buf = append(w.buf, frame...)
-	w.comments = appendComments(w.comments[:0], r)
+	w.comments = append(w.comments[:0], w.cache.comments(r)...)
 	w.comments = append(w.comments, w.notes...)
 	return w.writePacket(r.Time, w.buf, w.comments)
 }

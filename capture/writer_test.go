@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +222,74 @@ func TestEventComment(t *testing.T) {
 		eventComment(ev, []crypto.Key{k}))
 	ev = &crypto.Event{Message: crypto.Message3, GTK: true, GTKKeyID: 1, Err: crypto.ErrReplay}
 	assert.Contains(t, eventComment(ev, nil), "group key 1 installed: crypto: replayed frame")
+}
+
+// BenchmarkWriter writes a data frame delivered to its addressee and
+// overheard by two radios: the capture goroutine's cost per record.
+func BenchmarkWriter(b *testing.B) {
+	for _, keys := range []bool{false, true} {
+		name := "raw"
+		if keys {
+			name = "decrypting"
+		}
+		b.Run(name, func(b *testing.B) {
+			var o Options
+			if keys {
+				k, err := crypto.ParseKey("test:12345678")
+				require.NoError(b, err)
+				o.Keys = []crypto.Key{k}
+			}
+			w, err := NewWriter(io.Discard, o)
+			require.NoError(b, err)
+			r := recordOf(1, append(frameAt(mac.Addr{2, 0, 0, 0, 1, 0}), make([]byte, 1400)...))
+			r.Receptions = append(r.Receptions,
+				Reception{Radio: "vw2", Outcome: Delivered, Signal: -50, Rate: r.Rate, Tries: 1},
+				Reception{Radio: "vw3", Outcome: Delivered, Signal: -50, Rate: r.Rate, Tries: 1})
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := w.Write(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestCommentCache: the cache gives every record the comments it would be
+// given fresh, whatever changed from the records before it.
+func TestCommentCache(t *testing.T) {
+	base := Record{Transmitter: "vw0", Freq: 2437, Acked: true, Tries: 2, Receptions: []Reception{
+		{Radio: "vw1", Outcome: Delivered, Signal: -50, Rate: mac.TxRate{Idx: 11}, Tries: 2, Addressee: true},
+		{Radio: "vw2", Outcome: Delivered, Signal: -50, Rate: mac.TxRate{Idx: 11}, Tries: 1},
+	}}
+	variants := []func(r *Record){
+		func(r *Record) {},
+		func(r *Record) { r.Transmitter = "vw9" },
+		func(r *Record) { r.Acked = false },
+		func(r *Record) { r.NoAck = true },
+		func(r *Record) { r.Malformed = true },
+		func(r *Record) { r.Tries = 3 },
+		func(r *Record) { r.Freq = 5180 },
+		func(r *Record) { r.Receptions[1].Radio = "vw3" },
+		func(r *Record) { r.Receptions[1].Outcome = Lost },
+		func(r *Record) { r.Receptions[1].Signal = -51 },
+		func(r *Record) { r.Receptions[1].Rate.Idx = 3 },
+		func(r *Record) { r.Receptions[1].Rate.Flags = mac.TxRcMCS },
+		func(r *Record) { r.Receptions[0].Tries = 1 },
+		func(r *Record) { r.Receptions[1].Addressee = true },
+		func(r *Record) { r.Receptions = r.Receptions[:1] },
+	}
+	var c commentCache
+	for round := range 2 {
+		for i, v := range variants {
+			r := base
+			r.Receptions = append([]Reception(nil), base.Receptions...)
+			v(&r)
+			want := appendComments(nil, &r)
+			assert.Equal(t, want, c.comments(&r), "round %d, variant %d", round, i)
+			if i > 0 {
+				assert.NotEqual(t, appendComments(nil, &base), want, "variant %d changes the comments", i)
+			}
+		}
+	}
 }

@@ -56,6 +56,9 @@ var airConfigs = []airConfig{
 	// CSMA/CA timing: throughput is bounded by the simulated air (hostapd's
 	// default 802.11b rates here), not by the medium.
 	{"medium-airtime", medium{args: []string{"--timing", "airtime"}}},
+	// The fast path with every transmission captured as pcapng (--pcap),
+	// into /dev/null: what capturing costs the medium, not the disk.
+	{"medium-capture", medium{args: []string{"--pcap", "/dev/null"}}},
 }
 
 const benchPathLoss = `propagation:
@@ -122,6 +125,10 @@ type airRun struct {
 	MediumDrops       float64 `json:"medium_overflow_drops"`
 	MediumPeakRSSMiB  float64 `json:"medium_peak_rss_mib,omitempty"`
 	AssociationSecond float64 `json:"association_s"`
+	// CaptureWritten and CaptureDropped count the records of the
+	// medium's captures over the run (medium-capture).
+	CaptureWritten float64 `json:"capture_written,omitempty"`
+	CaptureDropped float64 `json:"capture_dropped,omitempty"`
 }
 
 // airFigures lists the figures of airRun that the summary reports, with
@@ -142,6 +149,8 @@ var airFigures = []struct {
 	{"medium_us_per_frame_tcp", "medium CPU per frame, TCP (us)", func(r *airRun) float64 { return r.MediumUsPerFrame }, ""},
 	{"medium_cpu_pct_tcp", "medium CPU during TCP (% of a core)", func(r *airRun) float64 { return r.MediumCPUPctTCP }, ""},
 	{"medium_overflow_drops", "socket overflow drops (max)", func(r *airRun) float64 { return r.MediumDrops }, ""},
+	{"capture_written", "capture: records written", func(r *airRun) float64 { return r.CaptureWritten }, ""},
+	{"capture_dropped", "capture: records dropped (max)", func(r *airRun) float64 { return r.CaptureDropped }, ""},
 }
 
 // BenchmarkAir runs the scenario (two radios in two netns, WPA2-CCMP AP and
@@ -326,6 +335,7 @@ func airScenario(b *testing.B, p Provider, refRate float64) *airRun {
 		end := mp.sample(b)
 		r.MediumDrops = float64(end.drops)
 		r.MediumPeakRSSMiB = end.peakRSSKiB / 1024
+		r.CaptureWritten, r.CaptureDropped = float64(end.captureWritten), float64(end.captureDropped)
 	}
 	return r
 }
@@ -443,6 +453,9 @@ type procSample struct {
 	drops      uint64
 	rssKiB     float64
 	peakRSSKiB float64
+	// captureWritten and captureDropped are the medium's capture
+	// counters (status).
+	captureWritten, captureDropped uint64
 }
 
 const clockTicks = 100 // USER_HZ on Linux
@@ -485,6 +498,9 @@ func (p *mediumProc) sample(t testing.TB) procSample {
 		t.Fatalf("medium status: %v", err)
 	}
 	s.frames = ms.Stats.Frames
+	if ms.Capture != nil {
+		s.captureWritten, s.captureDropped = ms.Capture.Written, ms.Capture.Dropped
+	}
 	radios, err := c.Radios(ctx)
 	if err != nil {
 		t.Fatalf("medium radios: %v", err)
@@ -572,7 +588,7 @@ func summarizeAir(configs []airConfig, runs map[string][]airRun) *airReport {
 					xs = append(xs, fig.Get(&cr.Runs[i]))
 				}
 				cr.Median[fig.Key] = median(xs)
-				if fig.Key == "medium_overflow_drops" && len(xs) > 0 {
+				if (fig.Key == "medium_overflow_drops" || fig.Key == "capture_dropped") && len(xs) > 0 {
 					sort.Float64s(xs)
 					cr.Median[fig.Key] = xs[len(xs)-1]
 				}

@@ -232,3 +232,25 @@ func TestOutcomesAgree(t *testing.T) {
 		assert.Equal(t, o.String(), capture.Outcome(o).String())
 	}
 }
+
+// BenchmarkHubTransmission is the medium's side of one capture: a
+// transmission copied into the queue (which a writer into io.Discard
+// empties meanwhile).
+func BenchmarkHubTransmission(b *testing.B) {
+	h := New(&fakeMedium{}, nil)
+	c, err := h.Start(io.Discard, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := beacon(1)
+	tr.Data = append(tr.Data, make([]byte, 1400)...)
+	for i := range 8 {
+		tr.Receptions = append(tr.Receptions, medium.Reception{Name: "vw" + string(rune('2'+i)), Outcome: medium.Delivered, Signal: -50, Tries: 1})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Transmission(tr)
+	}
+	b.StopTimer()
+	c.Stop(context.Background())
+}
