@@ -12,8 +12,13 @@ TESTFLAGS ?=
 BENCHFLAGS ?=
 # How long `make fuzz` runs each fuzz target.
 FUZZTIME ?= 30s
+# How long `make soak` loads the medium, and in which timing mode.
+SOAK ?= 10m
+SOAK_TIMING ?= fast
+# How long `make soak` floods the medium per timing mode (TestOverload).
+OVERLOAD ?= 60s
 
-.PHONY: help build unit fuzz vm-deps vm-tool integration test-browser test demo vm bench
+.PHONY: help build unit fuzz vm-deps vm-tool integration test-browser test demo vm bench soak
 
 help:
 	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
@@ -26,6 +31,10 @@ help:
 	@echo "                  (WATCH_SCREENSHOT=docs/watch.png saves the page)"
 	@echo "make test         unit + integration + test-browser"
 	@echo "make demo         run integration/vm/demo.sh (the vwifi walkthrough) in the VM"
+	@echo "make soak         in the VM: 50 radios (10 APs, 40 stations pinging) for SOAK (10m), the medium's"
+	@echo "                  RSS, heap, goroutines and fds sampled and required flat (SOAK_TIMING=airtime);"
+	@echo "                  then unlimited UDP between 3 pairs next to 20 beaconing APs for OVERLOAD (60s),"
+	@echo "                  fast and airtime: no deadlock, bounded memory, pings after"
 	@echo "make vm           interactive shell in the VM"
 	@echo "make bench        Go micro-benchmarks on the host, then BenchmarkAir/BenchmarkScale in one VM boot"
 	@echo "                  (results: $(CACHE)/bench.json, $(CACHE)/microbench.txt, medium CPU profiles"
@@ -73,6 +82,11 @@ test-browser: build vm-deps vm-tool
 	HWSIM_VM=$(abspath $(VM)) $(GO) test -tags browser -count=1 -v -timeout 25m ./integration/browser/
 
 test: unit integration test-browser
+
+# The soak test is skipped unless given a duration; the VM gets room for
+# 50 namespaces' daemons and time for the setup.
+soak: build vm-deps vm-tool
+	$(VM) -timeout 60m -mem 2048 $(VMFLAGS) test -- -test.run '^(TestSoak|TestOverload)$$' -soak.duration $(SOAK) -soak.timing $(SOAK_TIMING) -overload.duration $(OVERLOAD) $(TESTFLAGS)
 
 demo: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) demo
