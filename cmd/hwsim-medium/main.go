@@ -279,7 +279,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	if webLn != nil {
 		g.Go(func() error {
-			return serveWatch(gctx, webLn, webToken, o.http, m, sock, srv, log.With("component", "http"))
+			return serveWatch(gctx, webLn, webToken, o.http, m, linkModel, sock, srv, log.With("component", "http"))
 		})
 	}
 	log.Info("medium running", "radios", len(own.all()), "created", len(own.created), "re-attached", len(own.adopted))

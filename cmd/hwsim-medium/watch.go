@@ -71,14 +71,16 @@ func watchToken(o watchOptions) (token string, generated bool, err error) {
 }
 
 // serveWatch serves the web view and the metrics of m until ctx ends.
-// Changes go through srv, the control API's command table.
-func serveWatch(ctx context.Context, ln net.Listener, token string, o watchOptions, m *medium.Medium, sock *hwsim.FrameSocket, srv *control.Server, log *slog.Logger) error {
+// Changes go through srv, the control API's command table. mdl is the
+// link model itself (nil without -c): srv's may be wrapped (the state
+// file's store), which knows nothing of levels.
+func serveWatch(ctx context.Context, ln net.Listener, token string, o watchOptions, m *medium.Medium, mdl control.Model, sock *hwsim.FrameSocket, srv *control.Server, log *slog.Logger) error {
 	cfg := watch.Config{
 		Medium: m, Control: srv, Sockets: sock.Stats,
 		Token: token, ReadOnly: o.readOnly, Log: log,
 	}
 	// The link model, when one is loaded, says what each link hears.
-	if lv, ok := srv.Model.(watch.Levels); ok {
+	if lv, ok := mdl.(watch.Levels); ok {
 		cfg.Levels = lv
 	}
 	w, err := watch.New(cfg)
