@@ -105,17 +105,11 @@ func overload(t *testing.T, timing string) {
 // status asks the medium for its status.
 func status(t testing.TB, m *mediumRun) api.Status {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := api.Dial(ctx, m.socket)
-	if err != nil {
-		t.Fatalf("the medium does not answer: %v", err)
-	}
-	defer c.Close()
-	st, err := c.Status(ctx)
-	if err != nil {
-		t.Fatalf("the medium's status: %v", err)
-	}
+	var st api.Status
+	m.ask(t, "the medium's status", func(ctx context.Context, c *api.Client) (err error) {
+		st, err = c.Status(ctx)
+		return err
+	})
 	if st.Stats.Socket == nil {
 		st.Stats.Socket = &api.SocketStats{}
 	}

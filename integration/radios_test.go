@@ -272,8 +272,10 @@ func lookMedium() (string, error) {
 	return exec.LookPath("hwsim-medium")
 }
 
-// radios asks the running medium for its per-radio counters.
-func (m *mediumRun) radios(t testing.TB) []api.RadioInfo {
+// ask runs do with a client of the running medium's control socket,
+// connected for this one call, and fails t, saying what was asked, when
+// either fails.
+func (m *mediumRun) ask(t testing.TB, what string, do func(ctx context.Context, c *api.Client) error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -282,10 +284,19 @@ func (m *mediumRun) radios(t testing.TB) []api.RadioInfo {
 		t.Fatalf("connect to the medium's control socket: %v", err)
 	}
 	defer c.Close()
-	radios, err := c.Radios(ctx)
-	if err != nil {
-		t.Fatalf("list the medium's radios: %v", err)
+	if err := do(ctx, c); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// radios asks the running medium for its per-radio counters.
+func (m *mediumRun) radios(t testing.TB) []api.RadioInfo {
+	t.Helper()
+	var radios []api.RadioInfo
+	m.ask(t, "list the medium's radios", func(ctx context.Context, c *api.Client) (err error) {
+		radios, err = c.Radios(ctx)
+		return err
+	})
 	return radios
 }
 

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
@@ -17,17 +16,11 @@ import (
 // denylist asks the running medium for its denylist.
 func (m *mediumRun) denylist(t testing.TB) []api.DenyRule {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := api.Dial(ctx, m.socket)
-	if err != nil {
-		t.Fatalf("connect to the medium's control socket: %v", err)
-	}
-	defer c.Close()
-	rules, err := c.DenyList(ctx)
-	if err != nil {
-		t.Fatalf("list the medium's denylist: %v", err)
-	}
+	var rules []api.DenyRule
+	m.ask(t, "list the medium's denylist", func(ctx context.Context, c *api.Client) (err error) {
+		rules, err = c.DenyList(ctx)
+		return err
+	})
 	return rules
 }
 

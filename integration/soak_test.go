@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hwsim-medium/hwsim-medium/medium/control/api"
 )
 
 var (
@@ -44,26 +41,16 @@ type soakSample struct {
 func sampleMedium(t testing.TB, m *mediumRun, since time.Time) soakSample {
 	t.Helper()
 	s := soakSample{at: time.Since(since).Round(time.Second)}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.daemon.cmd.Process.Pid))
+	procStatus, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.daemon.cmd.Process.Pid))
 	if err != nil {
 		t.Fatalf("the medium is gone: %v\n%s", err, tail(m.daemon.Log(), 40))
 	}
-	for _, l := range strings.Split(string(status), "\n") {
+	for _, l := range strings.Split(string(procStatus), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
 			s.rssKiB, _ = strconv.ParseFloat(strings.Fields(v)[0], 64)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := api.Dial(ctx, m.socket)
-	if err != nil {
-		t.Fatalf("the medium does not answer: %v", err)
-	}
-	defer c.Close()
-	st, err := c.Status(ctx)
-	if err != nil {
-		t.Fatalf("the medium's status: %v", err)
-	}
+	st := status(t, m)
 	s.frames = st.Stats.Frames
 	if p := st.Process; p != nil {
 		s.heap, s.goroutines, s.fds = p.HeapBytes, p.Goroutines, p.FDs

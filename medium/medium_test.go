@@ -68,24 +68,7 @@ type rig struct {
 
 func newRig(t *testing.T, n int, cfg Config) *rig {
 	t.Helper()
-	m := New(cfg)
-	for k := range n {
-		m.AddRadio(RadioConfig{Name: "vw_phy" + string(rune('0'+k)), Iface: "vw" + string(rune('0'+k)), HWAddr: vw(byte(k))})
-	}
-	conn := hwsimtest.NewConn()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, conn) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(5 * time.Second):
-			t.Error("medium did not stop")
-		}
-	})
-	return &rig{m: m, conn: conn}
+	return runRig(t, New(cfg), n)
 }
 
 // step sends events as one burst and returns what the medium flushed.
