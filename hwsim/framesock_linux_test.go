@@ -3,6 +3,7 @@ package hwsim
 import (
 	"context"
 	"encoding/binary"
+	"sync"
 	"testing"
 	"time"
 
@@ -233,4 +234,38 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	require.True(t, d.skip(rx, 2412))
 	d.heard(&Event{Kind: EventDelMAC, Radio: rx})
 	assert.False(t, d.skip(rx, 2412), "a scan end clears it: the radio is back on its channel")
+}
+
+// A receiving goroutine that returned from Receive and now waits for a
+// lock the Sync caller holds (the medium's) reads no answers: Sync must
+// take the socket itself as soon as it is free, not wait answerWait and
+// count the delivery as taken.
+func TestFrameSocketSyncTakesTheSocketWhenTheReceiverLetsGo(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	sta := mac.Addr{0x42, 0, 0, 0, 2, 0}
+	var medium sync.Mutex
+	received := make(chan struct{})
+	go func() {
+		evs := make([]Event, 4)
+		_, _ = s.Receive(context.Background(), evs) // returns with the frame below
+		close(received)
+		medium.Lock() // blocked while the Sync caller holds it
+		medium.Unlock() //nolint:staticcheck // an empty critical section: only the wait matters
+	}()
+	medium.Lock()
+	tk := s.Deliver(&Delivery{Receiver: sta, Data: []byte{1}, Freq: 2437, Answer: true})
+	send(t, kernel, frameFrom(t, sta))
+	<-received
+	// The kernel refuses the delivery once the send is in.
+	go func() {
+		seqs := sentSeqs(t, kernel)
+		send(t, kernel, rejection(seqs[0]))
+	}()
+	start := time.Now()
+	s.Sync()
+	took := time.Since(start)
+	medium.Unlock()
+	assert.False(t, s.Delivered(tk), "the refusal was read")
+	assert.Less(t, took, answerWait, "Sync read the answer itself")
+	assert.Zero(t, s.Stats().Unanswered)
 }
