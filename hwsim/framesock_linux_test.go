@@ -236,29 +236,39 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	assert.False(t, d.skip(rx, 2412), "a scan end clears it: the radio is back on its channel")
 }
 
-// A receiving goroutine that returned from Receive and now waits for a
-// lock the Sync caller holds (the medium's) reads no answers: Sync must
-// take the socket itself as soon as it is free, not wait answerWait and
-// count the delivery as taken.
+// A receiving goroutine that returns from Receive while Sync waits, and
+// then waits for a lock the Sync caller holds (the medium's), reads no
+// answers: Sync must take the socket itself as soon as it is free, not
+// wait answerWait and count the delivery as taken.
 func TestFrameSocketSyncTakesTheSocketWhenTheReceiverLetsGo(t *testing.T) {
 	s, kernel := pairedSocket(t)
 	sta := mac.Addr{0x42, 0, 0, 0, 2, 0}
 	var medium sync.Mutex
+	ctx, cancel := context.WithCancel(context.Background())
 	received := make(chan struct{})
-	go func() {
-		evs := make([]Event, 4)
-		_, _ = s.Receive(context.Background(), evs) // returns with the frame below
-		close(received)
-		medium.Lock() // blocked while the Sync caller holds it
-		medium.Unlock() //nolint:staticcheck // an empty critical section: only the wait matters
-	}()
 	medium.Lock()
-	tk := s.Deliver(&Delivery{Receiver: sta, Data: []byte{1}, Freq: 2437, Answer: true})
-	send(t, kernel, frameFrom(t, sta))
-	<-received
-	// The kernel refuses the delivery once the send is in.
 	go func() {
+		// Blocked in Receive until ctx ends (the socket's receive
+		// timeout makes it look at ctx every 20 ms).
+		_, _ = s.Receive(ctx, make([]Event, 4))
+		close(received)
+		medium.Lock() // waits while the Sync caller holds it
+		medium.Unlock()
+	}()
+	require.Eventually(t, func() bool {
+		if s.rmu.TryLock() {
+			s.rmu.Unlock()
+			return false
+		}
+		return true
+	}, 5*time.Second, time.Millisecond, "the receiver is in Receive")
+	tk := s.Deliver(&Delivery{Receiver: sta, Data: []byte{1}, Freq: 2437, Answer: true})
+	go func() {
+		// The kernel: it takes the send, the receiver leaves Receive,
+		// and only then is the refusal on the socket.
 		seqs := sentSeqs(t, kernel)
+		cancel()
+		<-received
 		send(t, kernel, rejection(seqs[0]))
 	}()
 	start := time.Now()
