@@ -85,7 +85,7 @@ func (s *Store) Restore(st *State, m control.Medium, mdl control.Model) Report {
 			if !applies(what, e.names()...) {
 				continue
 			}
-			if err := applyEdit(mdl, &e); err != nil {
+			if err := ApplyEdit(mdl, &e); err != nil {
 				rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s: %v", what, err))
 				continue
 			}
@@ -128,8 +128,9 @@ func sameRadios(described []Radio, now []medium.RadioInfo, wiphyOf func(string) 
 	return names
 }
 
-// applyEdit makes one recorded edit again.
-func applyEdit(mdl control.Model, e *Edit) error {
+// ApplyEdit makes one recorded edit again on mdl (a restored state file,
+// or an edit another member of a federated air made).
+func ApplyEdit(mdl control.Model, e *Edit) error {
 	switch {
 	case e.Op == OpMove && e.Pos != nil:
 		return mdl.Move(e.Radio, e.Pos[0], e.Pos[1], e.Pos[2])
