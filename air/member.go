@@ -81,6 +81,9 @@ type Member struct {
 
 	frameSubj, helloSubj string
 
+	// onJoin is called when a member joins (OnJoin).
+	onJoin func()
+
 	mu    sync.Mutex
 	peers map[string]*peer
 	fatal error
@@ -136,6 +139,11 @@ func NewMember(cfg MemberConfig) (*Member, error) {
 
 // Attach gives the member its medium, before Start.
 func (mb *Member) Attach(m *medium.Medium) { mb.m = m }
+
+// OnJoin makes f run whenever another member joins, after its radios are
+// known: the shared state's entries that name them can apply now
+// (Shared.Retry). Call it before Run.
+func (mb *Member) OnJoin(f func()) { mb.onJoin = f }
 
 // Publish implements medium.Bus: the frame is queued for the sending
 // goroutine, or dropped and counted when the queue is full.
@@ -422,6 +430,9 @@ func (mb *Member) hello(msg *nats.Msg) {
 	}
 	for _, c := range mb.m.SetMemberRadios(from, remoteRadios(&h)) {
 		mb.clash(c, h.Started)
+	}
+	if !known && mb.onJoin != nil {
+		mb.onJoin()
 	}
 }
 

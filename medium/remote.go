@@ -255,17 +255,17 @@ func (m *Medium) SetMemberRadios(member string, rs []RemoteRadio) []Clash {
 		}
 		r := m.byHW[rc.HWAddr]
 		named := m.namedLocked(rc.Name)
-		if r != nil && r.member != member && !(r.member == "" && !r.owned && !r.served && (named == nil || named == r)) {
+		if r != nil && r.member != member && !handedOver(r) {
 			clashes = append(clashes, Clash{Radio: *rc, Member: member, Holder: r.member, HolderRadio: r.Name})
 			continue
 		}
-		if named != nil && named != r && named.member != member {
+		if named != nil && named != r && named.member != member && !handedOver(named) {
 			clashes = append(clashes, Clash{Radio: *rc, Member: member, Holder: named.member, HolderRadio: named.Name})
 			continue
 		}
-		if r == nil && named != nil {
-			// The member's radio of this name has a new address: it is
-			// another radio now.
+		if named != nil && named != r {
+			// The member's radio of this name has a new address, or this
+			// medium knew it under a guessed one: it is this one now.
 			m.removeLocked(named)
 		}
 		if r == nil {
@@ -302,6 +302,13 @@ func (m *Medium) SetMemberRadios(member string, rs []RemoteRadio) []Clash {
 	m.resolveDenyLocked()
 	return clashes
 }
+
+// handedOver reports whether r, known to this medium, may become another
+// member's: a radio of this kernel that this medium neither created nor
+// heard from (two media in network namespaces of one kernel both see
+// every radio; frames reach only the medium of the namespace a radio was
+// created in).
+func handedOver(r *radio) bool { return r.member == "" && !r.owned && !r.served }
 
 // LocalRadios returns the radios this medium serves in a federated air:
 // those it created or took over, and those whose frames come to it.

@@ -218,13 +218,15 @@ func TestMemberRadiosClashJoinAndLeave(t *testing.T) {
 	m := New(Config{})
 	m.AddRadio(RadioConfig{Name: "vw_phy0", Iface: "vw0", HWAddr: vw(0), Owned: true})
 	// Seen in the kernel (another namespace's medium serves it), never
-	// heard from here.
+	// heard from here; one of them under a guessed hwsim address.
 	m.AddRadio(RadioConfig{Name: "vw_phy5", Iface: "vw5", HWAddr: vw(5)})
+	m.AddRadio(RadioConfig{Name: "vw_phy6", HWAddr: mac.Addr{2, 0, 0, 0, 6, 0}, HWGuess: true})
 
 	clashes := m.SetMemberRadios("b", []RemoteRadio{
 		{Name: "vw_phy0", Iface: "vw0", HWAddr: mac.Addr{2, 0, 0, 0, 0, 9}},
 		{Name: "vw_phy1", Iface: "vw1", HWAddr: vw(1), Addrs: []mac.Addr{{2, 1, 1, 1, 1, 1}}},
 		{Name: "vw_phy5", Iface: "vw5", HWAddr: vw(5)},
+		{Name: "vw_phy6", Iface: "vw6", HWAddr: vw(6)},
 	})
 	require.Len(t, clashes, 1)
 	assert.Equal(t, Clash{Radio: RemoteRadio{Name: "vw_phy0", Iface: "vw0", HWAddr: mac.Addr{2, 0, 0, 0, 0, 9}}, Member: "b", Holder: "", HolderRadio: "vw_phy0"}, clashes[0])
@@ -237,11 +239,11 @@ func TestMemberRadiosClashJoinAndLeave(t *testing.T) {
 	for _, r := range m.Radios() {
 		members[r.Iface] = r.Member
 	}
-	assert.Equal(t, map[string]string{"vw0": "", "vw1": "b", "vw5": "b"}, members, "vw5 was handed over")
+	assert.Equal(t, map[string]string{"vw0": "", "vw1": "b", "vw5": "b", "vw6": "b"}, members, "vw5 and vw6 were handed over")
 	assert.Equal(t, []string{"vw_phy0"}, names(m.LocalRadios()), "the radios this member claims")
 
 	m.mu.Lock()
-	assert.Equal(t, 2, m.remotes)
+	assert.Equal(t, 3, m.remotes)
 	assert.Equal(t, "vw_phy1", m.byAddr[mac.Addr{2, 1, 1, 1, 1, 1}].Name, "b's interface address leads to its radio")
 	m.mu.Unlock()
 
