@@ -59,6 +59,10 @@ var airConfigs = []airConfig{
 	// The fast path with every transmission captured as pcapng (--pcap),
 	// into /dev/null: what capturing costs the medium, not the disk.
 	{"medium-capture", medium{args: []string{"--pcap", "/dev/null"}}},
+	// Two media federated over NATS (an embedded server on a veth pair),
+	// the AP's radio on one member, the station's on the other: what
+	// crossing members costs (docs/federation.md).
+	{"medium-federated", federation{}},
 }
 
 const benchPathLoss = `propagation:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,9 +21,9 @@ import (
 // medium of the namespace it was created in. Member a runs in the initial
 // namespace, serves the air (embedded server, users file) on a veth
 // address and creates vw0; member b runs in a namespace of its own, joins
-// over the veth with a password and creates vw1 and vw2 (vw0's name is
-// taken). b's radios are then moved to the initial namespace, as a
-// Provider returns them.
+// over the veth with a password and creates the other radios, vw1 on
+// (vw0's name is taken). b's radios are then moved to the initial
+// namespace, as a Provider returns them.
 type federation struct{}
 
 func (federation) Name() string { return "federation" }
@@ -42,8 +43,8 @@ const (
 
 func (federation) Create(t testing.TB, n int) ([]Radio, func()) {
 	t.Helper()
-	if n != 3 {
-		t.Fatalf("the federation provider makes 3 radios (vw0 on member a, vw1 and vw2 on member b), not %d", n)
+	if n < 2 {
+		t.Fatalf("the federation provider makes vw0 on member a and the other radios on member b: at least 2, not %d", n)
 	}
 	bin, err := lookMedium()
 	if err != nil {
@@ -111,18 +112,24 @@ func (federation) Create(t testing.TB, n int) ([]Radio, func()) {
 		_, err := os.Stat("/sys/class/net/vw0")
 		return err == nil && strings.Contains(rig.a.daemon.Log(), "medium running"), tail(rig.a.daemon.Log(), 10)
 	})
-	argsB := append([]string{"ip", "netns", "exec", ns.Name, bin, "--radios", "2", "--member", "b", "--join", "nats://" + fedServer + ":" + fedPort,
+	argsB := append([]string{"ip", "netns", "exec", ns.Name, bin, "--radios", strconv.Itoa(n - 1), "--member", "b", "--join", "nats://" + fedServer + ":" + fedPort,
 		"--air-user", "b", "--air-password-file", pw, "--control", filepath.Join(dir, "b.sock"), "--state", filepath.Join(dir, "b.json")}, common...)
 	rig.b = &mediumRun{daemon: startDaemon(t, dir, "member-b", argsB...), socket: filepath.Join(dir, "b.sock"), args: argsB, dir: dir}
-	waitFor(t, startTimeout, "member b to create vw1 and vw2 in its namespace", func() (bool, string) {
+	radios := make([]Radio, n)
+	for k := range radios {
+		radios[k] = Radio{Index: k, Iface: "vw" + strconv.Itoa(k), Phy: "vw_phy" + strconv.Itoa(k)}
+	}
+	waitFor(t, startTimeout, "member b to create its radios in its namespace", func() (bool, string) {
 		if rig.b.daemon.Exited() {
 			fail("member b exited:\n%s", tail(rig.b.daemon.Log(), 40))
 		}
-		_, err1 := ns.Exec("ip", "link", "show", "dev", "vw1")
-		_, err2 := ns.Exec("ip", "link", "show", "dev", "vw2")
-		return err1 == nil && err2 == nil && strings.Contains(rig.b.daemon.Log(), "medium running"), tail(rig.b.daemon.Log(), 10)
+		for _, r := range radios[1:] {
+			if _, err := ns.Exec("ip", "link", "show", "dev", r.Iface); err != nil {
+				return false, r.Iface + " missing; " + tail(rig.b.daemon.Log(), 10)
+			}
+		}
+		return strings.Contains(rig.b.daemon.Log(), "medium running"), tail(rig.b.daemon.Log(), 10)
 	})
-	radios := []Radio{{Index: 0, Iface: "vw0", Phy: "vw_phy0"}, {Index: 1, Iface: "vw1", Phy: "vw_phy1"}, {Index: 2, Iface: "vw2", Phy: "vw_phy2"}}
 	for i := range radios {
 		r := &radios[i]
 		if i > 0 {
