@@ -18,7 +18,7 @@ import (
 )
 
 // busServer is a bare embedded NATS server on a random loopback port.
-func busServer(t *testing.T) *server.Server {
+func busServer(t testing.TB) *server.Server {
 	t.Helper()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ type testMember struct {
 }
 
 // runMember starts member name of air "lab" with radios vwK for each k.
-func runMember(t *testing.T, url, name string, radios ...byte) *testMember {
+func runMember(t testing.TB, url, name string, radios ...byte) *testMember {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	nc, err := Dial(ctx, DialConfig{URL: url, Member: name})
@@ -81,7 +81,7 @@ func runMember(t *testing.T, url, name string, radios ...byte) *testMember {
 }
 
 // knows waits until m knows the radio called iface as member's.
-func knows(t *testing.T, m *medium.Medium, iface, member string) {
+func knows(t testing.TB, m *medium.Medium, iface, member string) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, r := range m.Radios() {
@@ -106,7 +106,7 @@ func gone(t *testing.T, m *medium.Medium, iface string) {
 }
 
 // nextBatch returns the next flushed batch with deliveries or statuses.
-func nextBatch(t *testing.T, c *hwsimtest.Conn) hwsimtest.Batch {
+func nextBatch(t testing.TB, c *hwsimtest.Conn) hwsimtest.Batch {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
