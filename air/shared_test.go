@@ -160,7 +160,12 @@ func newMember(t *testing.T, url string, radios ...int) *testMember {
 	go func() { done <- tm.sh.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		assert.NoError(t, <-done)
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after its context ended")
+		}
 	})
 	return tm
 }
