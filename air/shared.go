@@ -366,10 +366,15 @@ func (s *Shared) applyEdit(e entry, it *item) error {
 	return nil
 }
 
-// put writes value under key; s.mu is held.
-func (s *Shared) putLocked(key string, value []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+// writing returns the context of the writes of one local change: they
+// all end within writeTimeout, so a change never waits longer for a
+// server that is away, however many keys it writes.
+func writing() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), writeTimeout)
+}
+
+// putLocked writes value under key; s.mu is held.
+func (s *Shared) putLocked(ctx context.Context, key string, value []byte) {
 	rev, err := s.kv.Put(ctx, key, value)
 	s.wroteLocked(key, rev, err)
 }
@@ -378,9 +383,7 @@ func (s *Shared) putLocked(key string, value []byte) {
 // itself rather than call KeyValue.Delete, which does not return the
 // revision that the watch must recognise as ours (the marker is the
 // key-value protocol's, NATS ADR-8).
-func (s *Shared) deleteLocked(key string) {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+func (s *Shared) deleteLocked(ctx context.Context, key string) {
 	m := nats.NewMsg("$KV." + s.bucket + "." + key)
 	m.Header.Set("KV-Operation", "DEL")
 	ack, err := s.js.PublishMsg(ctx, m)
@@ -408,9 +411,7 @@ func (s *Shared) wroteLocked(key string, rev uint64, err error) {
 }
 
 // keysLocked returns the keys of the bucket under prefix (e.g. "deny.").
-func (s *Shared) keysLocked(prefix string) []string {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+func (s *Shared) keysLocked(ctx context.Context, prefix string) []string {
 	l, err := s.kv.ListKeysFiltered(ctx, prefix+">")
 	if err != nil {
 		s.writeFailed.Add(1)

@@ -141,7 +141,14 @@ func (tm *testMember) addRadio(k int) {
 // newMember joins air "lab" on url with radios vw<k> for each k.
 func newMember(t *testing.T, url string, radios ...int) *testMember {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	return newMemberWith(t, url, nil, radios...)
+}
+
+// newMemberWith is newMember with connection options.
+func newMemberWith(t *testing.T, url string, opts []nats.Option, radios ...int) *testMember {
+	t.Helper()
+	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond)}, opts...)
+	nc, err := nats.Connect(url, opts...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
@@ -334,4 +341,26 @@ func TestSharedSurvivesServerRestart(t *testing.T) {
 	eventually(t, hasBlocks(b, medium.LinkBlock{TX: "vw0", RX: "vw1"}), "b has a's block made after the restart")
 	require.NoError(t, b.ctl.Deny(rule(0, 1)))
 	eventually(t, hasDeny(a, rule(0, 1), rule(1, 0)), "a has b's rule made after the restart")
+}
+
+func TestSharedWithMemberPermissions(t *testing.T) {
+	users := writeUsers(t, "a secret-a\nb secret-b\n", 0o600)
+	s := startTestServer(t, ServerConfig{UsersFile: users})
+	errs := make(chan error, 10)
+	report := nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err })
+	a := newMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("a", "secret-a"), report}, 0, 1)
+	b := newMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("b", "secret-b"), report}, 0, 1)
+
+	require.NoError(t, a.ctl.Deny(rule(1, 0)))
+	require.NoError(t, a.ctlMdl.Move("vw1", 1, 1, 1))
+	eventually(t, hasDeny(b, rule(1, 0)), "b has a's rule")
+	b.ctl.ClearDenylist()
+	eventually(t, hasDeny(a), "b cleared the denylist")
+	eventually(t, func() bool { pos, _, _ := b.mdl.state(); return pos["vw1"] == [3]float64{1, 1, 1} }, "b has a's move")
+	select {
+	case err := <-errs:
+		t.Fatalf("the shared state needs more than a member may do: %v", err)
+	default:
+	}
+	assert.Zero(t, a.sh.Stats().WriteFailed+b.sh.Stats().WriteFailed)
 }
