@@ -282,3 +282,12 @@ func selfSigned(t *testing.T, dir string) (cert, key string) {
 	require.NoError(t, os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
 	return cert, key
 }
+
+func TestServerPortInUse(t *testing.T) {
+	s := startTestServer(t, ServerConfig{})
+	start := time.Now()
+	_, err := StartServer(ServerConfig{Listen: strings.TrimPrefix(s.ClientURL(), "nats://"), StoreDir: t.TempDir()})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "address already in use")
+	assert.Less(t, time.Since(start), 5*time.Second, "the error comes at once, not after the ready timeout")
+}
