@@ -115,8 +115,8 @@ func (c *countingMedium) Deny(rules ...medium.DenyRule) error {
 	return c.Medium.Deny(rules...)
 }
 
-// testMember is one member's medium, model and shared state.
-type testMember struct {
+// sharedMember is one member's medium, model and shared state.
+type sharedMember struct {
 	m      *medium.Medium
 	mdl    *fakeModel
 	sh     *Shared
@@ -131,15 +131,15 @@ func hw(k int) mac.Addr { return mac.Addr{0x42, 0, 0, 0, byte(k), 0} }
 
 // addRadio adds radio vw<k> (wiphy vw_phy<k>) to the member's medium
 // and model.
-func (tm *testMember) addRadio(k int) {
+func (tm *sharedMember) addRadio(k int) {
 	tm.m.AddRadio(medium.RadioConfig{Name: fmt.Sprintf("vw_phy%d", k), Iface: fmt.Sprintf("vw%d", k), HWAddr: hw(k)})
 	tm.mdl.mu.Lock()
 	tm.mdl.known[fmt.Sprintf("vw%d", k)] = true
 	tm.mdl.mu.Unlock()
 }
 
-// newMember joins air "lab" on url with radios vw<k> for each k.
-func newMember(t *testing.T, url string, radios ...int) *testMember {
+// newSharedMember joins air "lab" on url with radios vw<k> for each k.
+func newSharedMember(t *testing.T, url string, radios ...int) *sharedMember {
 	t.Helper()
 	return newMemberWith(t, url, nil, radios...)
 }
@@ -153,7 +153,7 @@ func newMemberWith(t *testing.T, url string, opts []nats.Option, radios ...int) 
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	tm := &testMember{m: medium.New(medium.Config{}), mdl: newFakeModel()}
+	tm := &sharedMember{m: medium.New(medium.Config{}), mdl: newFakeModel()}
 	for _, k := range radios {
 		tm.addRadio(k)
 	}
@@ -194,7 +194,7 @@ func rule(dst, src int) medium.DenyRule {
 }
 
 // hasDeny returns a condition: tm's denylist is want.
-func hasDeny(tm *testMember, want ...medium.DenyRule) func() bool {
+func hasDeny(tm *sharedMember, want ...medium.DenyRule) func() bool {
 	return func() bool {
 		got := tm.m.Denylist()
 		return fmt.Sprint(got) == fmt.Sprint(append([]medium.DenyRule{}, want...))
@@ -202,13 +202,13 @@ func hasDeny(tm *testMember, want ...medium.DenyRule) func() bool {
 }
 
 // hasBlocks returns a condition: tm's blocks are want.
-func hasBlocks(tm *testMember, want ...medium.LinkBlock) func() bool {
+func hasBlocks(tm *sharedMember, want ...medium.LinkBlock) func() bool {
 	return func() bool { return fmt.Sprint(tm.m.Blocks()) == fmt.Sprint(append([]medium.LinkBlock{}, want...)) }
 }
 
 // settled returns a condition: the watch delivered back every change tm
 // wrote.
-func settled(tm *testMember) func() bool {
+func settled(tm *sharedMember) func() bool {
 	return func() bool {
 		tm.sh.mu.Lock()
 		defer tm.sh.mu.Unlock()
@@ -218,8 +218,8 @@ func settled(tm *testMember) func() bool {
 
 func TestSharedDenyAcrossMembers(t *testing.T) {
 	s := startTestServer(t, ServerConfig{})
-	a := newMember(t, s.ClientURL(), 0, 1, 2)
-	b := newMember(t, s.ClientURL(), 0, 1, 2)
+	a := newSharedMember(t, s.ClientURL(), 0, 1, 2)
+	b := newSharedMember(t, s.ClientURL(), 0, 1, 2)
 
 	// By the wiphy name on a: the rule is shared by the name shown.
 	require.NoError(t, a.ctl.Deny(medium.DenyRule{Dst: "vw_phy1", Src: "vw0"}))
@@ -257,7 +257,7 @@ func TestSharedDenyAcrossMembers(t *testing.T) {
 
 func TestSharedLateJoiner(t *testing.T) {
 	s := startTestServer(t, ServerConfig{})
-	a := newMember(t, s.ClientURL(), 0, 1)
+	a := newSharedMember(t, s.ClientURL(), 0, 1)
 	require.NoError(t, a.ctl.Deny(rule(1, 0)))
 	require.NoError(t, a.ctl.Block("vw1", "vw0", true))
 	require.NoError(t, a.ctlMdl.Move("vw0", 1, 2, 3))
@@ -265,7 +265,7 @@ func TestSharedLateJoiner(t *testing.T) {
 	require.NoError(t, a.ctl.Deny(rule(0, 1)))
 	a.ctl.Allow(rule(0, 1))
 
-	c := newMember(t, s.ClientURL(), 0, 1)
+	c := newSharedMember(t, s.ClientURL(), 0, 1)
 	eventually(t, hasDeny(c, rule(1, 0)), "c has the denylist")
 	eventually(t, hasBlocks(c, medium.LinkBlock{TX: "vw1", RX: "vw0"}), "c has the block")
 	eventually(t, func() bool { pos, _, _ := c.mdl.state(); return pos["vw0"] == [3]float64{4, 5, 6} }, "c has the move")
@@ -273,8 +273,8 @@ func TestSharedLateJoiner(t *testing.T) {
 
 func TestSharedWaitsForRadios(t *testing.T) {
 	s := startTestServer(t, ServerConfig{})
-	a := newMember(t, s.ClientURL(), 0, 1, 2)
-	b := newMember(t, s.ClientURL(), 0, 1)
+	a := newSharedMember(t, s.ClientURL(), 0, 1, 2)
+	b := newSharedMember(t, s.ClientURL(), 0, 1)
 	require.NoError(t, a.ctl.Deny(rule(2, 0)))
 	require.NoError(t, a.ctlMdl.SetTxPower("vw2", 3))
 	eventually(t, func() bool { return b.sh.Stats().Pending == 2 }, "b keeps the rule and the power for vw2")
@@ -291,7 +291,7 @@ func TestSharedWaitsForRadios(t *testing.T) {
 
 func TestSharedSkipsBadEntries(t *testing.T) {
 	s := startTestServer(t, ServerConfig{})
-	a := newMember(t, s.ClientURL(), 0, 1)
+	a := newSharedMember(t, s.ClientURL(), 0, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	bad := map[string]string{
@@ -321,8 +321,8 @@ func TestSharedSurvivesServerRestart(t *testing.T) {
 	s, err := StartServer(ServerConfig{Listen: "127.0.0.1:0", StoreDir: store})
 	require.NoError(t, err)
 	url := s.ClientURL()
-	a := newMember(t, url, 0, 1)
-	b := newMember(t, url, 0, 1)
+	a := newSharedMember(t, url, 0, 1)
+	b := newSharedMember(t, url, 0, 1)
 	require.NoError(t, a.ctl.Deny(rule(1, 0)))
 	eventually(t, hasDeny(b, rule(1, 0)), "b has a's rule")
 

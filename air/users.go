@@ -20,8 +20,8 @@ const (
 	maxUsers = 10000
 )
 
-// Member is one line of a users file: a member name and its password.
-type Member struct {
+// User is one line of a users file: a member name and its password.
+type User struct {
 	Name     string
 	Password string
 }
@@ -30,7 +30,7 @@ type Member struct {
 // blank lines and lines starting with # ignored. The file must be readable
 // by its owner only (it holds passwords), member names must pass
 // CheckName, and no member may appear twice.
-func ReadUsers(path string) ([]Member, error) {
+func ReadUsers(path string) ([]User, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("air users file: %w", err)
@@ -61,8 +61,8 @@ func ReadUsers(path string) ([]Member, error) {
 }
 
 // parseUsers parses the content of a users file.
-func parseUsers(data []byte) ([]Member, error) {
-	var members []Member
+func parseUsers(data []byte) ([]User, error) {
+	var members []User
 	seen := map[string]int{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), maxUsersFile)
@@ -85,7 +85,7 @@ func parseUsers(data []byte) ([]Member, error) {
 			return nil, fmt.Errorf("line %d: more than %d members", n, maxUsers)
 		}
 		seen[fields[0]] = n
-		members = append(members, Member{Name: fields[0], Password: fields[1]})
+		members = append(members, User{Name: fields[0], Password: fields[1]})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func SubscribeAllow() []string { return []string{Prefix + ".>", "_INBOX.>"} }
 
 // natsUsers makes members NATS users, each with the permissions of
 // PublishAllow and SubscribeAllow.
-func natsUsers(members []Member) []*server.User {
+func natsUsers(members []User) []*server.User {
 	users := make([]*server.User, 0, len(members))
 	for _, m := range members {
 		users = append(users, &server.User{

@@ -31,6 +31,9 @@ const (
 	// the kernel's answers. They are queued before our send returns, so
 	// this passes only when they were lost to a receive overrun.
 	answerWait = pollInterval
+	// syncStep is how often Sync looks whether the socket is free while
+	// another goroutine holds it.
+	syncStep = time.Millisecond
 )
 
 // FrameSocket is the netlink socket registered as the medium: it implements
@@ -284,14 +287,27 @@ func (s *FrameSocket) Sync() {
 	if !s.ans.waiting() {
 		return
 	}
-	if s.rmu.TryLock() {
-		s.readAnswers()
-		s.rmu.Unlock()
-		return
-	}
-	if !s.ans.wait(answerWait) {
-		s.ans.giveUp()
-		s.unanswered.Add(1)
+	// Another goroutine holds the socket: it is either blocked in
+	// Receive, where it reads the answers for us, or it has just
+	// returned from Receive and may be waiting for a lock our caller
+	// holds (the medium's, in airtime mode and for frames from other
+	// members). So wait in short steps and take the socket as soon as it
+	// is free, rather than wait answerWait for a reader that never comes.
+	deadline := time.Now().Add(answerWait)
+	for {
+		if s.rmu.TryLock() {
+			s.readAnswers()
+			s.rmu.Unlock()
+			return
+		}
+		if s.ans.wait(syncStep) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.ans.giveUp()
+			s.unanswered.Add(1)
+			return
+		}
 	}
 }
 

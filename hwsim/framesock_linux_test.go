@@ -3,6 +3,7 @@ package hwsim
 import (
 	"context"
 	"encoding/binary"
+	"sync"
 	"testing"
 	"time"
 
@@ -233,4 +234,48 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	require.True(t, d.skip(rx, 2412))
 	d.heard(&Event{Kind: EventDelMAC, Radio: rx})
 	assert.False(t, d.skip(rx, 2412), "a scan end clears it: the radio is back on its channel")
+}
+
+// A receiving goroutine that returns from Receive while Sync waits, and
+// then waits for a lock the Sync caller holds (the medium's), reads no
+// answers: Sync must take the socket itself as soon as it is free, not
+// wait answerWait and count the delivery as taken.
+func TestFrameSocketSyncTakesTheSocketWhenTheReceiverLetsGo(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	sta := mac.Addr{0x42, 0, 0, 0, 2, 0}
+	var medium sync.Mutex
+	ctx, cancel := context.WithCancel(context.Background())
+	received := make(chan struct{})
+	medium.Lock()
+	go func() {
+		// Blocked in Receive until ctx ends (the socket's receive
+		// timeout makes it look at ctx every 20 ms).
+		_, _ = s.Receive(ctx, make([]Event, 4))
+		close(received)
+		medium.Lock() // waits while the Sync caller holds it
+		medium.Unlock()
+	}()
+	require.Eventually(t, func() bool {
+		if s.rmu.TryLock() {
+			s.rmu.Unlock()
+			return false
+		}
+		return true
+	}, 5*time.Second, time.Millisecond, "the receiver is in Receive")
+	tk := s.Deliver(&Delivery{Receiver: sta, Data: []byte{1}, Freq: 2437, Answer: true})
+	go func() {
+		// The kernel: it takes the send, the receiver leaves Receive,
+		// and only then is the refusal on the socket.
+		seqs := sentSeqs(t, kernel)
+		cancel()
+		<-received
+		send(t, kernel, rejection(seqs[0]))
+	}()
+	start := time.Now()
+	s.Sync()
+	took := time.Since(start)
+	medium.Unlock()
+	assert.False(t, s.Delivered(tk), "the refusal was read")
+	assert.Less(t, took, answerWait, "Sync read the answer itself")
+	assert.Zero(t, s.Stats().Unanswered)
 }

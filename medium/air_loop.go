@@ -231,7 +231,9 @@ func (a *air) flush() {
 		return
 	}
 	a.dirty = false
-	a.m.flush(a.conn)
+	a.m.mu.Lock()
+	a.m.flushLocked(a.conn)
+	a.m.mu.Unlock()
 }
 
 // shutdown completes every frame still held with a failed TX status, so

@@ -106,6 +106,15 @@ type Config struct {
 	// the warning about radios that share it and an IP subnet
 	// (netns.go); SystemIfaces in the daemon. nil turns the check off.
 	Ifaces IfaceLister
+	// Bus makes the medium a member of a federated air (package air):
+	// frames of its radios go to the other members, theirs come in
+	// through FromBus. nil: a medium on its own. Only the fast timing
+	// federates.
+	Bus Bus
+	// HeldAckTimeout bounds how long the TX status of a frame to another
+	// member's radio waits for that member's answer; 0 means
+	// DefaultHeldAckTimeout.
+	HeldAckTimeout time.Duration
 }
 
 // Medium routes frames between radios. Run drives it; the other methods are
@@ -154,6 +163,21 @@ type Medium struct {
 	ifaces       IfaceLister
 	pairs        chan pairing
 	netnsRecheck time.Duration
+
+	// A federated air (bus.go, remote.go): the bus, the connection Run
+	// serves (frames from other members are delivered through it), the
+	// number of other members' radios, the frames whose TX status waits
+	// for another member's answer, and the bus's counters.
+	bus      Bus
+	conn     hwsim.Conn
+	remotes  int
+	busSeq   uint64
+	held     []heldFrame
+	heldWait time.Duration
+	busStats BusStats
+	// Scratch frames for the bus: one published, one received.
+	busFrame BusFrame
+	busRx    hwsim.Frame
 }
 
 // New returns a Medium with no radios.
@@ -184,5 +208,9 @@ func New(cfg Config) *Medium {
 	m.now = m.clock.Now
 	m.ifaces, m.pairs, m.netnsRecheck = cfg.Ifaces, make(chan pairing, 64), netnsRecheck
 	m.start = m.now()
+	m.bus, m.heldWait = cfg.Bus, cfg.HeldAckTimeout
+	if m.heldWait <= 0 {
+		m.heldWait = DefaultHeldAckTimeout
+	}
 	return m
 }

@@ -25,6 +25,10 @@ type RadioConfig struct {
 	// with another hwsim address transmits from one of Addrs, it is this
 	// radio, and its hwsim address is corrected.
 	HWGuess bool
+	// Owned says this medium created the radio, or took it over from an
+	// earlier run: in a federated air it is this member's from the
+	// start, before it transmits.
+	Owned bool
 }
 
 // radio is the medium's view of one hwsim radio.
@@ -49,6 +53,14 @@ type radio struct {
 	// first, at most maxLearned.
 	learned []mac.Addr
 	paired  []bool // by RadioID: the pair went to the shared-namespace check
+
+	// member is the member of a federated air that serves the radio; ""
+	// for a radio of this medium's kernel (bus.go).
+	member string
+	// owned: this medium created the radio or took it over (RadioConfig.
+	// Owned); served: its frames come to this medium. Either makes it one
+	// this medium claims in a federated air.
+	owned, served bool
 }
 
 // AddRadio makes a radio known by name. Adding a radio whose hwsim address
@@ -82,6 +94,9 @@ func (m *Medium) AddRadio(c RadioConfig) RadioID {
 		r.hwGuess = false
 	}
 	m.announcedLocked(r)
+	if c.Owned {
+		r.owned = true
+	}
 	if c.Name != "" {
 		r.Name = c.Name
 	}

@@ -13,14 +13,28 @@ import (
 // returns nil when ctx ends. Under TimingAirtime each frame is delivered
 // and completed after its simulated time on the air.
 func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
+	m.mu.Lock()
 	if sc, ok := conn.(socketCounter); ok {
-		m.mu.Lock()
 		m.socket = sc
-		m.mu.Unlock()
 	}
+	m.mu.Unlock()
 	defer m.startNetnsCheck(ctx)()
 	if m.timing == TimingAirtime {
 		return m.runAir(ctx, conn)
+	}
+	// Frames from other members are routed on the bus's goroutine, with
+	// the lock held, through the same connection: from here on every send
+	// happens under the lock.
+	m.mu.Lock()
+	m.conn = conn
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.conn = nil
+		m.mu.Unlock()
+	}()
+	if m.bus != nil {
+		defer m.startHeldExpiry(ctx)()
 	}
 	evs := make([]hwsim.Event, 64)
 	for {
@@ -44,18 +58,16 @@ func (m *Medium) Run(ctx context.Context, conn hwsim.Conn) error {
 		if m.tapRecs.used > 0 {
 			m.handOverLocked()
 		}
+		m.flushLocked(conn)
 		m.mu.Unlock()
-		m.flush(conn)
 	}
 }
 
-// flush sends what a batch queued. A refused send loses its frames, as a
-// collision would; the air goes on, and the failure is counted.
-func (m *Medium) flush(conn hwsim.Conn) {
+// flushLocked sends what a batch queued. A refused send loses its frames,
+// as a collision would; the air goes on, and the failure is counted.
+func (m *Medium) flushLocked(conn hwsim.Conn) {
 	if err := conn.Flush(); err != nil {
-		m.mu.Lock()
 		m.stats.SendErrors++
-		m.mu.Unlock()
 		m.log.Warn("sending to the kernel failed", "err", err)
 	}
 }
@@ -136,75 +148,37 @@ type awaited struct {
 
 // routeLocked delivers one frame and reports its TX status, or leaves the
 // status in m.waiting when it depends on whether the addressee's kernel
-// takes the delivery.
+// takes the delivery, or in m.held when another member's answer decides
+// it.
 func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 	var rt route
 	st := &m.status
-	if !m.beginLocked(&rt, f, st) {
+	ok := m.beginLocked(&rt, f, st)
+	// Its frames come here: in a federated air, this member serves it.
+	rt.tx.served = true
+	if !ok {
 		if m.tap != nil {
 			m.recordMalformedLocked(rt.tx, f, st)
 		}
 		conn.Status(st)
 		return
 	}
-	tx, dst := rt.tx, rt.dst
-	var ticket hwsim.Ticket
-	var ackSignal int32
 	// tries is the retry chain as the destination saw it: with a loss
 	// model, the tries used until one got through.
 	tries := f.Rates
-	first := firstRate(&f.Rates)
-	d := m.deliveryOf(f)
 	// rec stays nil without a tap: one check per receiver, no record.
 	var rec *Transmission
 	if m.tap != nil {
 		rec = m.takeRecordLocked(&rt, f)
 	}
-	for _, rx := range m.radios {
-		if rx == nil || rx == tx {
-			continue
-		}
-		if m.blockedLocked(&rt, rx) {
-			tx.links[rx.ID].Blocked++
-			if rec != nil {
-				m.withheld(rec, &rt, rx)
-			}
-			continue
-		}
-		signal, reach := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
-		heard, rate := reach, first
-		if heard && m.loss != nil {
-			if rx == dst {
-				rate, heard = m.walkRetries(tx, rx, f, signal, &tries)
-			} else {
-				// Others overhear the first try only.
-				heard = !m.lost(tx, rx, f, signal, rate)
-			}
-		}
-		if !heard {
-			tx.links[rx.ID].Lost++
-			if rec != nil {
-				m.recordLost(rec, &rt, rx, reach, signal, f)
-			}
-			continue
-		}
-		// Inline rather than a call per receiver (as air.deliverLocked),
-		// which costs the fast path measurably (BenchmarkRoute). RX_RATE
-		// is an index into the receiver's legacy bitrate table: the
-		// kernel drops anything else, so an MCS is reported as a legacy
-		// rate.
-		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(mac.RxLegacyIndex(f.Freq, rate.Idx, rate.Flags))
-		d.Answer = rt.acks(rx)
-		if rt.ibss {
-			stampIBSS(&rt, rx)
-		}
-		if t := conn.Deliver(d); d.Answer {
-			ticket, ackSignal = t, signal
-		}
-		countDelivery(&rt, rx)
+	ticket, ackSignal := m.deliverLocked(conn, &rt, &tries, rec)
+	if m.remotes > 0 && m.publishLocked(&rt, st) {
+		// Another member's radio is the addressee: its answer settles
+		// the status (remote.go).
 		if rec != nil {
-			m.recordDelivered(rec, &rt, rx, signal, rate, &tries)
+			completeLocked(rec, st, false, false)
 		}
+		return
 	}
 	if ticket != 0 {
 		// Acked if the addressee's kernel takes it: known after Sync.
@@ -216,6 +190,64 @@ func (m *Medium) routeLocked(conn hwsim.Conn, f *hwsim.Frame) {
 		completeLocked(rec, st, false, false)
 	}
 	conn.Status(st)
+}
+
+// deliverLocked hands the frame of rt to every radio of this medium that
+// hears it. It returns the ticket of the addressee's delivery (0: none)
+// and the signal it was delivered at; tries is left as the addressee used
+// the retry chain.
+func (m *Medium) deliverLocked(conn hwsim.Conn, rt *route, tries *[hwsim.MaxTxRates]hwsim.TxRate, rec *Transmission) (ticket hwsim.Ticket, ackSignal int32) {
+	f, tx, dst := rt.f, rt.tx, rt.dst
+	first := firstRate(&f.Rates)
+	d := m.deliveryOf(f)
+	for _, rx := range m.radios {
+		// Another member's radios hear the frame there (bus.go).
+		if rx == nil || rx == tx || rx.member != "" {
+			continue
+		}
+		if m.blockedLocked(rt, rx) {
+			tx.links[rx.ID].Blocked++
+			if rec != nil {
+				m.withheld(rec, rt, rx)
+			}
+			continue
+		}
+		signal, reach := m.model.Hear(&tx.Peer, &rx.Peer, f.Freq)
+		heard, rate := reach, first
+		if heard && m.loss != nil {
+			if rx == dst {
+				rate, heard = m.walkRetries(tx, rx, f, signal, tries)
+			} else {
+				// Others overhear the first try only.
+				heard = !m.lost(tx, rx, f, signal, rate)
+			}
+		}
+		if !heard {
+			tx.links[rx.ID].Lost++
+			if rec != nil {
+				m.recordLost(rec, rt, rx, reach, signal, f)
+			}
+			continue
+		}
+		// Inline rather than a call per receiver (as air.deliverLocked),
+		// which costs the fast path measurably (BenchmarkRoute). RX_RATE
+		// is an index into the receiver's legacy bitrate table: the
+		// kernel drops anything else, so an MCS is reported as a legacy
+		// rate.
+		d.Receiver, d.Signal, d.RxRate = rx.HW, signal, uint32(mac.RxLegacyIndex(f.Freq, rate.Idx, rate.Flags))
+		d.Answer = rt.acks(rx)
+		if rt.ibss {
+			stampIBSS(rt, rx)
+		}
+		if t := conn.Deliver(d); d.Answer {
+			ticket, ackSignal = t, signal
+		}
+		countDelivery(rt, rx)
+		if rec != nil {
+			m.recordDelivered(rec, rt, rx, signal, rate, tries)
+		}
+	}
+	return ticket, ackSignal
 }
 
 // settleWaitingLocked completes the frames whose addressees have answered
@@ -275,7 +307,8 @@ func (m *Medium) beginLocked(rt *route, f *hwsim.Frame, st *hwsim.TxStatus) bool
 	rt.group = h.IsGroupAddressed()
 	if !rt.group {
 		rt.dst = m.byAddr[h.Addr1]
-		if d := rt.dst; d != nil && d != tx && unicastTA && !tx.paired[d.ID] {
+		// Only radios of this medium can share its network namespace.
+		if d := rt.dst; d != nil && d != tx && unicastTA && !tx.paired[d.ID] && d.member == "" && tx.member == "" {
 			m.pairLocked(tx, d, ta, h.Addr1)
 		}
 	}

@@ -142,6 +142,9 @@ func (m *Medium) removeLocked(r *radio) {
 	if r.stranger {
 		m.strangers--
 	}
+	if r.member != "" {
+		m.remotes--
+	}
 	m.radios[r.ID] = nil
 	m.free = append(m.free, r.ID)
 	m.trimSlotsLocked()

@@ -72,7 +72,10 @@ type Link struct {
 
 // RadioInfo is a snapshot of one radio.
 type RadioInfo struct {
-	ID     RadioID
+	ID RadioID
+	// Member is the member of a federated air that serves the radio; ""
+	// for a radio of this medium.
+	Member string
 	Name   string
 	Iface  string
 	HWAddr mac.Addr
@@ -97,6 +100,9 @@ type Status struct {
 	// Socket are the counters of the kernel connection the medium runs
 	// on, when it keeps them (hwsim.FrameSocket does); nil otherwise.
 	Socket *hwsim.SocketStats
+	// Bus are the counters of the traffic with the other members of a
+	// federated air; nil for a medium on its own.
+	Bus *BusStats
 }
 
 // socketCounter is a Conn that counts what happened on it; Stats must be
@@ -121,6 +127,10 @@ func (m *Medium) Status() Status {
 	if m.socket != nil {
 		ss := m.socket.Stats()
 		out.Socket = &ss
+	}
+	if m.bus != nil {
+		bs := m.busStats
+		out.Bus = &bs
 	}
 	return out
 }
@@ -149,7 +159,7 @@ func (m *Medium) RadiosPage(from RadioID, limit, maxLinks int) (radios []RadioIn
 		if len(radios) >= limit {
 			return radios, id
 		}
-		ri := RadioInfo{ID: r.ID, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Role: r.role, BSSID: r.bssid, Stats: r.stats, Addrs: m.addrsLocked(r)}
+		ri := RadioInfo{ID: r.ID, Member: r.member, Name: r.Name, Iface: r.Iface, HWAddr: r.HW, Freq: r.freq, Role: r.role, BSSID: r.bssid, Stats: r.stats, Addrs: m.addrsLocked(r)}
 		if maxLinks >= 0 {
 			var n int
 			for id, l := range r.links {

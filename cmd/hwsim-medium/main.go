@@ -49,6 +49,14 @@ knows every other radio by name (in every network namespace), and
 restores the denylist, the link blocks and the live link-model changes
 from the state file (--state), which it rewrites after every change.
 
+Media of several machines (or network namespaces) share one air over
+NATS: one of them serves it (--serve-air 127.0.0.1:4222, or
+--serve-air 0.0.0.0:4222 --serve-air-users FILE --air-only on a host
+without mac80211_hwsim), the others join it (--join nats://HOST:4222
+--member NAME). Every member's radios hear every other's, and
+vwifi-tool on any member sees and changes the whole air
+(docs/federation.md).
+
 Flags:
 `
 
@@ -69,6 +77,8 @@ type options struct {
 	// and the state file at a clean stop.
 	state      string
 	keepRadios bool
+	// air federates the medium with others (air.go).
+	air airOptions
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -89,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.keepRadios, "keep-radios", false, "at a clean stop (Ctrl-C, SIGTERM), leave the radios and the state file for the next run instead of removing them")
 	timing := fs.String("timing", "fast", "fast: deliver every frame at once (the default); airtime: simulate each frame's time on the air with CSMA/CA contention, collisions and interference (see docs/models.md)")
 	addCaptureFlags(fs, &o)
+	addAirFlags(fs, &o.air)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -109,6 +120,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--timing %q: must be fast or airtime", *timing)
 	}
 	o.timing = t
+	if err := checkAirFlags(&o); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -152,6 +166,21 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		}
 		mcfg.Model = mdl
 		linkModel = mdl
+	}
+	// The air comes first too: its flags, credentials and server are
+	// checked before the kernel is touched, and --air-only needs no
+	// kernel at all.
+	var an *airNode
+	if o.air.federated() {
+		var err error
+		if an, err = startAir(ctx, &o.air, log); err != nil {
+			return err
+		}
+		defer an.close()
+		if o.air.only {
+			return an.serveOnly(ctx)
+		}
+		mcfg.Bus = an.member
 	}
 	if err := checkRoot(os.Geteuid()); err != nil {
 		return err
@@ -216,6 +245,11 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	mcfg.RadioName = radios.nameOf
 	m := medium.New(mcfg)
 	radios.m = m
+	if an != nil {
+		if err := an.join(ctx, m); err != nil {
+			return err
+		}
+	}
 	found, err := radios.look(ctx)
 	if err != nil {
 		return err
@@ -250,7 +284,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if store != nil {
 		own.inherits = store.Created()
 	}
-	if err := ensureRadios(gctx, client, nl, radios, o.radios, found, &own, log); err != nil {
+	if err := ensureRadios(gctx, client, nl, radios, o.radios, found, an.taken, &own, log); err != nil {
 		cancel()
 		g.Wait()
 		// A failed start leaves nothing behind: only what it made.
@@ -274,6 +308,22 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			srv.Model = store.Model(linkModel)
 		}
 	}
+	if an != nil {
+		// Changes made through any member apply to the whole air.
+		med, mdl, shared, err := an.share(gctx, srv.Medium, srv.Model)
+		if err != nil {
+			cancel()
+			g.Wait()
+			return err
+		}
+		srv.Medium = med
+		if mdl != nil {
+			srv.Model = mdl
+		}
+		an.member.OnJoin(shared.Retry)
+		g.Go(func() error { return shared.Run(gctx) })
+		g.Go(func() error { return an.member.Run(gctx) })
+	}
 	if ln != nil {
 		g.Go(func() error { return srv.Serve(gctx, ln) }) // logs "control socket ready"
 	}
@@ -296,6 +346,11 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	st := m.Status()
 	ss := sock.Stats()
 	log.Info("medium stopped", "frames", st.Stats.Frames, "overruns", ss.Overruns, "rejected", ss.Rejected, "skipped", ss.Skipped, "send_errors", ss.SendErrors, "unanswered", ss.Unanswered, "uptime", st.Uptime.Round(time.Second))
+	if an != nil {
+		bs, ms := m.BusStats(), an.member.Stats()
+		log.Info("air member stopped", "frames_out", bs.FramesOut, "frames_in", bs.FramesIn, "acks_in", bs.AcksIn, "acks_out", bs.AcksOut,
+			"ack_timeouts", bs.AckTimeouts, "rejected", bs.Rejected, "dropped", ms.Dropped, "publish_errors", ms.PublishErrors, "bad_messages", ms.BadMessages, "clashes", ms.Clashes)
+	}
 	switch {
 	case err != nil:
 		// Not a clean stop: the radios and the state stay, as after

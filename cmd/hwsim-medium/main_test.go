@@ -16,7 +16,8 @@ import (
 )
 
 func TestParseFlags(t *testing.T) {
-	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast, state: persist.DefaultPath}
+	defaults := options{logLevel: slog.LevelInfo, control: control.DefaultPath, timing: medium.TimingFast, state: persist.DefaultPath,
+		air: airOptions{name: "default", store: defaultAirStore}}
 	tests := []struct {
 		name    string
 		args    []string
@@ -49,6 +50,18 @@ func TestParseFlags(t *testing.T) {
 		{name: "keep-radios with a value", args: []string{"--keep-radios=maybe"}, wantErr: `invalid boolean value "maybe" for -keep-radios`},
 		{name: "stray argument", args: []string{"5"}, wantErr: `unexpected argument "5"`},
 		{name: "unknown flag", args: []string{"--radio", "5"}, wantErr: "flag provided but not defined: -radio"},
+		{name: "join", args: []string{"--join", "nats://10.0.2.2:4222", "--member", "vm1", "--air", "lab"},
+			want: func(o *options) { o.air.join, o.air.member, o.air.name = "nats://10.0.2.2:4222", "vm1", "lab" }},
+		{name: "serve the air only", args: []string{"--serve-air", "0.0.0.0:4222", "--serve-air-users", "/etc/u", "--air-only", "--member", "host"},
+			want: func(o *options) {
+				o.air.serve, o.air.serveUsers, o.air.only, o.air.member = "0.0.0.0:4222", "/etc/u", true, "host"
+			}},
+		{name: "air-only without a server", args: []string{"--air-only"}, wantErr: "--air-only serves an air: give --serve-air HOST:PORT too"},
+		{name: "join and serve", args: []string{"--join", "nats://a:1", "--serve-air", "127.0.0.1:4222"}, wantErr: "give one of them"},
+		{name: "credentials without an air", args: []string{"--air-user", "vm1"}, wantErr: "--air-user is for a federated air"},
+		{name: "bad member name", args: []string{"--join", "nats://a:1", "--member", "vm 1"}, wantErr: `--member: member name "vm 1": use 1 to 64 letters`},
+		{name: "bad air name", args: []string{"--join", "nats://a:1", "--member", "a", "--air", "x.y"}, wantErr: `--air: air name "x.y"`},
+		{name: "airtime does not federate", args: []string{"--join", "nats://a:1", "--member", "a", "--timing", "airtime"}, wantErr: "--timing airtime does not federate yet"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,13 +71,24 @@ func (o *owned) all() []string {
 // was killed, anywhere in found) is taken over, the others are created
 // with a station interface each. It records what it did in own, also on
 // error.
-func ensureRadios(ctx context.Context, c *hwsim.Client, nl *hwsim.NL80211, t *radioTracker, n int, found []hwsim.FoundRadio, own *owned, log *slog.Logger) error {
+//
+// In a federated air, names another member's radios have (taken) are
+// skipped: the first member gets vw0, the next vw1, and so on.
+func ensureRadios(ctx context.Context, c *hwsim.Client, nl *hwsim.NL80211, t *radioTracker, n int, found []hwsim.FoundRadio, taken func(wiphy string) bool, own *owned, log *slog.Logger) error {
 	byName := map[string]*hwsim.FoundRadio{}
 	for i := range found {
 		byName[found[i].Name] = &found[i]
 	}
-	for k := range n {
+	for k, placed := 0, 0; placed < n; k++ {
+		if k >= maxRadios {
+			return fmt.Errorf("no free radio name left for %d more radios (other members of the air serve the rest)", n-placed)
+		}
 		wiphy, iface, addr := seedRadio(k)
+		if taken(wiphy) {
+			log.Info("radio name taken by another member of the air; trying the next", "wiphy", wiphy)
+			continue
+		}
+		placed++
 		if f := byName[wiphy]; f != nil {
 			if err := adoptRadio(ctx, nl, t.m, f, iface, addr, log); err != nil {
 				return err
@@ -91,7 +102,7 @@ func ensureRadios(ctx context.Context, c *hwsim.Client, nl *hwsim.NL80211, t *ra
 		}
 		own.created = append(own.created, wiphy)
 		t.added(id, wiphy)
-		t.m.AddRadio(medium.RadioConfig{Name: wiphy, Iface: iface, HWAddr: addr, Addrs: []mac.Addr{addr}})
+		t.m.AddRadio(medium.RadioConfig{Name: wiphy, Iface: iface, HWAddr: addr, Addrs: []mac.Addr{addr}, Owned: true})
 		if _, err := nl.NewInterface(ctx, wiphy, iface, hwsim.IftypeStation); err != nil {
 			return err
 		}
@@ -114,7 +125,7 @@ func adoptRadio(ctx context.Context, nl *hwsim.NL80211, m *medium.Medium, f *hws
 		}
 		name = iface
 	}
-	rc := medium.RadioConfig{Name: f.Name, Iface: name, HWAddr: addr}
+	rc := medium.RadioConfig{Name: f.Name, Iface: name, HWAddr: addr, Owned: true}
 	for _, ifc := range f.Ifaces {
 		rc.Addrs = append(rc.Addrs, ifc.Addr)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -44,9 +45,22 @@ func (t *tool) radios(ctx context.Context) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(t.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "IFACE\tWIPHY\tADDRESS\tFREQ\tTX\tRX")
+	// In a federated air, every member's radios are listed, with the
+	// member that serves each ("-": this one).
+	federated := slices.ContainsFunc(radios, func(r api.RadioInfo) bool { return r.Member != "" })
+	member := func(r api.RadioInfo) string {
+		if !federated {
+			return ""
+		}
+		return orDash(r.Member) + "\t"
+	}
+	head := "IFACE\tWIPHY\tADDRESS\tFREQ\tTX\tRX"
+	if federated {
+		head = "MEMBER\t" + head
+	}
+	fmt.Fprintln(w, head)
 	for _, r := range radios {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", orDash(r.Iface), r.Name, r.HWAddr, freq(r.Freq), r.Stats.TxFrames, r.Stats.RxFrames)
+		fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\t%d\t%d\n", member(r), orDash(r.Iface), r.Name, r.HWAddr, freq(r.Freq), r.Stats.TxFrames, r.Stats.RxFrames)
 	}
 	return w.Flush()
 }
@@ -84,6 +98,15 @@ func (t *tool) stats(ctx context.Context) error {
 		fmt.Fprintf(w, "deliveries skipped:\t%d\t(to a radio that had just refused one)\n", ss.Skipped)
 		fmt.Fprintf(w, "answers lost:\t%d\n", ss.Unanswered)
 		fmt.Fprintf(w, "sends:\t%d\t(%d messages)\n", ss.Sends, ss.Messages)
+	}
+	if b := st.Stats.Bus; b != nil {
+		fmt.Fprintf(w, "air frames out/in:\t%d / %d\t(to and from the other members)\n", b.FramesOut, b.FramesIn)
+		fmt.Fprintf(w, "air answers in/out:\t%d / %d\t(acks for frames to another member's radio)\n", b.AcksIn, b.AcksOut)
+		fmt.Fprintf(w, "air answers late:\t%d\t(no answer in time: reported unacked)\n", b.AckTimeouts)
+		fmt.Fprintf(w, "air rejected:\t%d\t(frames from radios their member does not serve, stray answers)\n", b.Rejected)
+		if b.HeldOverflow > 0 {
+			fmt.Fprintf(w, "air held overflow:\t%d\t(too many frames waiting for answers)\n", b.HeldOverflow)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return err

@@ -36,8 +36,9 @@ var (
 		"libaes", "michael_mic", "libarc4", "seqiv", "cfg80211", "mac80211",
 		"virtio_pci", "virtio_rng",
 	}
-	// virtio_net is the network card of -forward.
-	extraModules = []string{"mac80211_hwsim", "virtio_net"}
+	// virtio_net is the network card of -forward; veth links the network
+	// namespaces of a federated air's members (TestFederationTwoNamespaces).
+	extraModules = []string{"mac80211_hwsim", "virtio_net", "veth"}
 )
 
 type kernel struct {

@@ -27,6 +27,10 @@ func wireStatus(st medium.Status) api.Status {
 		out.Stats.Socket = &api.SocketStats{Overruns: ss.Overruns, Malformed: ss.Malformed, SendErrors: ss.SendErrors,
 			Rejected: ss.Rejected, Skipped: ss.Skipped, Unanswered: ss.Unanswered, Sends: ss.Sends, Messages: ss.Messages}
 	}
+	if b := st.Bus; b != nil {
+		out.Stats.Bus = &api.BusStats{FramesOut: b.FramesOut, FramesIn: b.FramesIn, AcksIn: b.AcksIn, AcksOut: b.AcksOut,
+			Rejected: b.Rejected, AckTimeouts: b.AckTimeouts, HeldOverflow: b.HeldOverflow}
+	}
 	for _, b := range s.AirBusy {
 		out.Stats.AirBusy = append(out.Stats.AirBusy, api.ChannelBusy{Freq: b.Freq, Busy: b.Busy})
 	}
@@ -40,6 +44,7 @@ func wireRadios(radios []medium.RadioInfo) []api.RadioInfo {
 	for _, r := range radios {
 		ri := api.RadioInfo{
 			ID:     int(r.ID),
+			Member: r.Member,
 			Name:   r.Name,
 			Iface:  r.Iface,
 			HWAddr: r.HWAddr,

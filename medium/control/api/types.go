@@ -37,6 +37,29 @@ type Stats struct {
 	// Socket are the counters of the medium's kernel socket; absent when
 	// it runs on none.
 	Socket *SocketStats `json:"socket,omitempty"`
+	// Bus are the counters of the traffic with the other members of a
+	// federated air; absent for a medium on its own.
+	Bus *BusStats `json:"bus,omitempty"`
+}
+
+// BusStats count a member's traffic with the other members of its air
+// (docs/federation.md).
+type BusStats struct {
+	// FramesOut counts frames published, FramesIn frames from other
+	// members routed here.
+	FramesOut uint64 `json:"frames_out"`
+	FramesIn  uint64 `json:"frames_in"`
+	// AcksIn counts answers that settled a held TX status, AcksOut
+	// answers sent.
+	AcksIn  uint64 `json:"acks_in"`
+	AcksOut uint64 `json:"acks_out"`
+	// Rejected counts frames and answers dropped: from a radio the
+	// sending member does not serve, late, or unknown.
+	Rejected uint64 `json:"rejected"`
+	// AckTimeouts counts held statuses no answer settled in time;
+	// HeldOverflow those failed at once because too many were held.
+	AckTimeouts  uint64 `json:"ack_timeouts"`
+	HeldOverflow uint64 `json:"held_overflow"`
 }
 
 // SocketStats count what happened on the medium's kernel socket.
@@ -74,6 +97,9 @@ type ChannelBusy struct {
 type RadioInfo struct {
 	// ID is the medium's number for the radio.
 	ID int `json:"id"`
+	// Member is the member of a federated air that serves the radio;
+	// absent for the medium's own radios.
+	Member string `json:"member,omitempty"`
 	// Name is the wiphy name.
 	Name string `json:"name"`
 	// Iface is the interface name; empty if unknown.
