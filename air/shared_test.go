@@ -141,11 +141,11 @@ func (tm *sharedMember) addRadio(k int) {
 // newSharedMember joins air "lab" on url with radios vw<k> for each k.
 func newSharedMember(t *testing.T, url string, radios ...int) *sharedMember {
 	t.Helper()
-	return newMemberWith(t, url, nil, radios...)
+	return newSharedMemberWith(t, url, nil, radios...)
 }
 
-// newMemberWith is newMember with connection options.
-func newMemberWith(t *testing.T, url string, opts []nats.Option, radios ...int) *testMember {
+// newSharedMemberWith is newSharedMember with connection options.
+func newSharedMemberWith(t *testing.T, url string, opts []nats.Option, radios ...int) *sharedMember {
 	t.Helper()
 	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond)}, opts...)
 	nc, err := nats.Connect(url, opts...)
@@ -348,8 +348,8 @@ func TestSharedWithMemberPermissions(t *testing.T) {
 	s := startTestServer(t, ServerConfig{UsersFile: users})
 	errs := make(chan error, 10)
 	report := nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err })
-	a := newMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("a", "secret-a"), report}, 0, 1)
-	b := newMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("b", "secret-b"), report}, 0, 1)
+	a := newSharedMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("a", "secret-a"), report}, 0, 1)
+	b := newSharedMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("b", "secret-b"), report}, 0, 1)
 
 	require.NoError(t, a.ctl.Deny(rule(1, 0)))
 	require.NoError(t, a.ctlMdl.Move("vw1", 1, 1, 1))
