@@ -79,7 +79,7 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("air server on %s: %w", cfg.Listen, err)
 	}
 	s := &Server{ns: ns, url: clientURL(ns, opts)}
-	log.Info("air server ready", "url", s.url, "tls", opts.TLSConfig != nil, "users", len(opts.Users), "store", cfg.StoreDir)
+	log.Info("air server ready", "url", s.url, "tls", opts.TLSConfig != nil, "auth", opts.CustomClientAuthentication != nil, "store", cfg.StoreDir)
 	return s, nil
 }
 
@@ -134,7 +134,7 @@ func serverOptions(cfg *ServerConfig) (*server.Options, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.Users = natsUsers(members)
+		opts.CustomClientAuthentication = newMemberAuth(members)
 	}
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		if cfg.TLSCert == "" || cfg.TLSKey == "" {
@@ -178,8 +178,9 @@ func clientURL(ns *server.Server, opts *server.Options) string {
 func (s *Server) ClientURL() string { return s.url }
 
 // InProcess returns what lets a member in this process connect without a
-// socket: nats.Connect(s.ClientURL(), nats.InProcessServer(s.InProcess()),
-// ...). With a users file the member still gives its name and password.
+// socket: nats.Connect(s.ClientURL(), nats.InProcessServer(s.InProcess())).
+// Such a connection needs no password, also with a users file, and may
+// publish as any member: it is the server's own process.
 func (s *Server) InProcess() nats.InProcessConnProvider { return s.ns }
 
 // Shutdown stops the server and waits until it has stopped: its

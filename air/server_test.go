@@ -184,8 +184,15 @@ func TestServerUsers(t *testing.T) {
 	// The key-value bucket works with exactly these permissions, in
 	// process too.
 	checkKV(t, a, "x")
-	in := connect(t, s.ClientURL(), nats.InProcessServer(s.InProcess()), nats.UserInfo("b", "secret-b"))
+	// The server's own process joins without a password.
+	in := connect(t, s.ClientURL(), nats.InProcessServer(s.InProcess()))
 	checkKV(t, in, "y")
+	require.NoError(t, in.Publish(FrameSubject("x", "local"), []byte("local")))
+	m, err = frames.NextMsg(5 * time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "local", string(m.Data))
+	_, err = nats.Connect(s.ClientURL(), nats.UserInfo("hwsim-local", ""))
+	require.Error(t, err, "the in-process user over a socket")
 }
 
 func TestServerTLS(t *testing.T) {
