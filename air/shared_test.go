@@ -228,6 +228,16 @@ func TestSharedDenyAcrossMembers(t *testing.T) {
 	assert.Zero(t, a.count.denies.Load(), "a applied its own rule again")
 	assert.Zero(t, a.sh.Stats().Applied)
 	assert.Equal(t, []medium.DenyRule{rule(1, 0)}, a.m.Denylist())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := a.kv.Get(ctx, denyKey("vw_phy1", "vw_phy0"))
+	require.NoError(t, err, "a rule's key holds the radios' wiphy names, unique in an air")
+
+	// By address on b, allowed by interface name on a.
+	require.NoError(t, b.ctl.Deny(medium.DenyRule{Dst: hw(2).String(), Src: "vw1"}))
+	eventually(t, hasDeny(a, rule(1, 0), rule(2, 1)), "a has b's rule given by address")
+	a.ctl.Allow(rule(2, 1))
+	eventually(t, hasDeny(b, rule(1, 0)), "b's rule allowed through a")
 
 	require.NoError(t, b.ctl.Deny(rule(2, 0)))
 	eventually(t, hasDeny(a, rule(1, 0), rule(2, 0)), "a has b's rule")

@@ -3,6 +3,7 @@ package air
 import (
 	"context"
 	"encoding/json"
+	"math"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
@@ -30,20 +31,30 @@ type sharedMedium struct {
 	s *Shared
 }
 
-// canonical returns a function that maps a radio's name (interface, wiphy
-// or address) to the name the medium shows (interface, else wiphy), so
-// that the same rule given by different names has one key; names the
-// medium does not know stay as they are.
+// canonical returns a function that maps a radio's name (interface,
+// wiphy or address) to its wiphy name, so that the same rule given by
+// different names has one key. The wiphy name, not the interface name the
+// medium shows: wiphy names are unique in an air, interface names are
+// not (every VM may have a vw0). A name maps to the radio the medium
+// would take it for (the first, by ID, with that interface or wiphy
+// name); names the medium does not know stay as they are.
 func (m *sharedMedium) canonical() func(string) string {
 	names := map[string]string{}
-	for _, r := range m.Medium.Radios() {
-		show := r.Iface
-		if show == "" {
-			show = r.Name
+	first := func(name, wiphy string) {
+		if _, ok := names[name]; !ok && name != "" {
+			names[name] = wiphy
 		}
-		names[r.Name], names[r.HWAddr.String()] = show, show
-		if r.Iface != "" {
-			names[r.Iface] = show
+	}
+	// Without link counters: they grow with the square of the radios.
+	radios, _ := m.Medium.RadiosPage(0, math.MaxInt, -1)
+	for _, r := range radios {
+		first(r.Iface, r.Name)
+		first(r.Name, r.Name)
+	}
+	for _, r := range radios {
+		first(r.HWAddr.String(), r.Name)
+		for _, a := range r.Addrs {
+			first(a.String(), r.Name)
 		}
 	}
 	return func(n string) string {
