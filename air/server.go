@@ -18,6 +18,8 @@ const (
 	// connections; it starts in well under a second (JetStream recovery
 	// of a small store included).
 	readyTimeout = 10 * time.Second
+	// readyPoll is how often the start checks for a fatal error.
+	readyPoll = 50 * time.Millisecond
 	// maxStoreMemory and maxStoreFile bound what JetStream may use: the
 	// shared state of an air is a few thousand small keys.
 	maxStoreMemory = 64 << 20
@@ -68,16 +70,34 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("air server: %w", err)
 	}
-	ns.SetLogger(natsLog{log}, false, false)
+	fatal := make(chan string, 1)
+	ns.SetLogger(natsLog{log: log, fatal: fatal}, false, false)
 	go ns.Start()
-	if !ns.ReadyForConnections(readyTimeout) {
+	if err := waitReady(ns, fatal); err != nil {
 		ns.Shutdown()
 		ns.WaitForShutdown()
-		return nil, fmt.Errorf("air server: not ready to take connections on %s after %v (port in use? see the log)", cfg.Listen, readyTimeout)
+		return nil, fmt.Errorf("air server on %s: %w", cfg.Listen, err)
 	}
 	s := &Server{ns: ns, url: clientURL(ns, opts)}
-	log.Info("air server ready", "url", s.url, "tls", opts.TLSConfig != nil, "users", len(opts.Users), "store", cfg.StoreDir)
+	log.Info("air server ready", "url", s.url, "tls", opts.TLSConfig != nil, "auth", opts.CustomClientAuthentication != nil, "store", cfg.StoreDir)
 	return s, nil
+}
+
+// waitReady waits until ns takes connections, or says why it will not:
+// a server that cannot listen (the port is taken) reports it as fatal.
+func waitReady(ns *server.Server, fatal <-chan string) error {
+	deadline := time.Now().Add(readyTimeout)
+	for !ns.ReadyForConnections(readyPoll) {
+		select {
+		case msg := <-fatal:
+			return errors.New(msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready to take connections after %v (see the log)", readyTimeout)
+		}
+	}
+	return nil
 }
 
 // serverOptions checks cfg and makes the server's options of it.
@@ -114,7 +134,7 @@ func serverOptions(cfg *ServerConfig) (*server.Options, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.Users = natsUsers(members)
+		opts.CustomClientAuthentication = newMemberAuth(members)
 	}
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		if cfg.TLSCert == "" || cfg.TLSKey == "" {
@@ -158,8 +178,9 @@ func clientURL(ns *server.Server, opts *server.Options) string {
 func (s *Server) ClientURL() string { return s.url }
 
 // InProcess returns what lets a member in this process connect without a
-// socket: nats.Connect(s.ClientURL(), nats.InProcessServer(s.InProcess()),
-// ...). With a users file the member still gives its name and password.
+// socket: nats.Connect(s.ClientURL(), nats.InProcessServer(s.InProcess())).
+// Such a connection needs no password, also with a users file, and may
+// publish as any member: it is the server's own process.
 func (s *Server) InProcess() nats.InProcessConnProvider { return s.ns }
 
 // Shutdown stops the server and waits until it has stopped: its
@@ -170,8 +191,12 @@ func (s *Server) Shutdown() {
 }
 
 // natsLog hands nats-server's logs to slog: its notices (start-up banner,
-// listening addresses) are details, its warnings and errors are ours.
-type natsLog struct{ log *slog.Logger }
+// listening addresses) are details, its warnings and errors are ours. The
+// first fatal error also goes to fatal, for StartServer to return.
+type natsLog struct {
+	log   *slog.Logger
+	fatal chan<- string
+}
 
 func (l natsLog) Noticef(format string, v ...any) {
 	l.log.Debug("nats-server: " + fmt.Sprintf(format, v...))
@@ -182,7 +207,12 @@ func (l natsLog) Warnf(format string, v ...any) {
 }
 
 func (l natsLog) Fatalf(format string, v ...any) {
-	l.log.Error("nats-server: fatal: " + fmt.Sprintf(format, v...))
+	msg := fmt.Sprintf(format, v...)
+	l.log.Error("nats-server: fatal: " + msg)
+	select {
+	case l.fatal <- msg:
+	default:
+	}
 }
 
 func (l natsLog) Errorf(format string, v ...any) {

@@ -184,8 +184,15 @@ func TestServerUsers(t *testing.T) {
 	// The key-value bucket works with exactly these permissions, in
 	// process too.
 	checkKV(t, a, "x")
-	in := connect(t, s.ClientURL(), nats.InProcessServer(s.InProcess()), nats.UserInfo("b", "secret-b"))
+	// The server's own process joins without a password.
+	in := connect(t, s.ClientURL(), nats.InProcessServer(s.InProcess()))
 	checkKV(t, in, "y")
+	require.NoError(t, in.Publish(FrameSubject("x", "local"), []byte("local")))
+	m, err = frames.NextMsg(5 * time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "local", string(m.Data))
+	_, err = nats.Connect(s.ClientURL(), nats.UserInfo("hwsim-local", ""))
+	require.Error(t, err, "the in-process user over a socket")
 }
 
 func TestServerTLS(t *testing.T) {
@@ -281,4 +288,13 @@ func selfSigned(t *testing.T, dir string) (cert, key string) {
 	require.NoError(t, os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
 	require.NoError(t, os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
 	return cert, key
+}
+
+func TestServerPortInUse(t *testing.T) {
+	s := startTestServer(t, ServerConfig{})
+	start := time.Now()
+	_, err := StartServer(ServerConfig{Listen: strings.TrimPrefix(s.ClientURL(), "nats://"), StoreDir: t.TempDir()})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "address already in use")
+	assert.Less(t, time.Since(start), 5*time.Second, "the error comes at once, not after the ready timeout")
 }

@@ -38,6 +38,9 @@ const (
 	// rewatchDelay is the pause before watching again after the watch
 	// ended (the connection closed or the bucket went away).
 	rewatchDelay = time.Second
+	// reconnectCheck is how often the watch checks whether the
+	// connection was made anew.
+	reconnectCheck = 250 * time.Millisecond
 )
 
 // Shared keeps an air's shared state, the denylist, the blocks and the
@@ -151,14 +154,14 @@ func (s *Shared) Retry() {
 }
 
 // Run applies the changes others make until ctx ends: first the bucket's
-// current content, then every change as it comes. It watches again from
-// where it was if the watch ends; the client library carries the watch
-// over a reconnection to a restarted server.
+// current content, then every change as it comes. It watches again, from
+// where it was, when the watch ends or the connection was made anew.
 func (s *Shared) Run(ctx context.Context) error {
 	tick := time.NewTicker(retryInterval)
 	defer tick.Stop()
 	var last uint64 // the last revision seen
 	for {
+		reconnects := s.js.Conn().Stats().Reconnects
 		var opts []jetstream.WatchOpt
 		if last > 0 {
 			// Everything after last; history is 1, so that is the
@@ -169,8 +172,11 @@ func (s *Shared) Run(ctx context.Context) error {
 		if err != nil {
 			s.log.Warn("air: watch the shared state", "bucket", s.bucket, "err", err)
 		} else {
-			last = s.watch(ctx, w, tick.C, last)
-			_ = w.Stop()
+			last = s.watch(ctx, w, tick.C, last, reconnects)
+			s.stop(w)
+			if s.js.Conn().Stats().Reconnects != reconnects && s.js.Conn().IsConnected() {
+				continue // reconnected: watch anew at once
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -180,11 +186,31 @@ func (s *Shared) Run(ctx context.Context) error {
 	}
 }
 
-// watch applies what w delivers until ctx ends or w does, and returns the
-// last revision it saw.
-func (s *Shared) watch(ctx context.Context, w jetstream.KeyWatcher, tick <-chan time.Time, last uint64) uint64 {
+// stop stops w in the background: stopping deletes the watch's consumer
+// on the server, which waits for the JetStream timeout (5 s by default)
+// if the server is away, also when it went away a moment ago. The
+// goroutine ends with the reply, or at once when the connection closes.
+func (s *Shared) stop(w jetstream.KeyWatcher) {
+	go func() { _ = w.Stop() }()
+}
+
+// watch applies what w delivers until ctx ends, w does, or the
+// connection reconnects, and returns the last revision it saw.
+//
+// A watch is an ordered consumer of the server's, which a restarted
+// server has forgotten; the client library notices when its heartbeats
+// stop, which took 20 s in TestSharedSurvivesServerRestart. A new watch
+// right after the reconnection carries on at once.
+func (s *Shared) watch(ctx context.Context, w jetstream.KeyWatcher, tick <-chan time.Time, last, reconnects uint64) uint64 {
+	check := time.NewTicker(reconnectCheck)
+	defer check.Stop()
 	for {
 		select {
+		case <-check.C:
+			if s.js.Conn().Stats().Reconnects != reconnects {
+				s.log.Info("air: reconnected; watching the shared state anew", "bucket", s.bucket, "from", last+1)
+				return last
+			}
 		case <-ctx.Done():
 			return last
 		case e, ok := <-w.Updates():
@@ -340,10 +366,15 @@ func (s *Shared) applyEdit(e entry, it *item) error {
 	return nil
 }
 
-// put writes value under key; s.mu is held.
-func (s *Shared) putLocked(key string, value []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+// writing returns the context of the writes of one local change: they
+// all end within writeTimeout, so a change never waits longer for a
+// server that is away, however many keys it writes.
+func writing() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), writeTimeout)
+}
+
+// putLocked writes value under key; s.mu is held.
+func (s *Shared) putLocked(ctx context.Context, key string, value []byte) {
 	rev, err := s.kv.Put(ctx, key, value)
 	s.wroteLocked(key, rev, err)
 }
@@ -352,9 +383,7 @@ func (s *Shared) putLocked(key string, value []byte) {
 // itself rather than call KeyValue.Delete, which does not return the
 // revision that the watch must recognise as ours (the marker is the
 // key-value protocol's, NATS ADR-8).
-func (s *Shared) deleteLocked(key string) {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+func (s *Shared) deleteLocked(ctx context.Context, key string) {
 	m := nats.NewMsg("$KV." + s.bucket + "." + key)
 	m.Header.Set("KV-Operation", "DEL")
 	ack, err := s.js.PublishMsg(ctx, m)
@@ -382,9 +411,7 @@ func (s *Shared) wroteLocked(key string, rev uint64, err error) {
 }
 
 // keysLocked returns the keys of the bucket under prefix (e.g. "deny.").
-func (s *Shared) keysLocked(prefix string) []string {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+func (s *Shared) keysLocked(ctx context.Context, prefix string) []string {
 	l, err := s.kv.ListKeysFiltered(ctx, prefix+">")
 	if err != nil {
 		s.writeFailed.Add(1)

@@ -141,7 +141,14 @@ func (tm *sharedMember) addRadio(k int) {
 // newSharedMember joins air "lab" on url with radios vw<k> for each k.
 func newSharedMember(t *testing.T, url string, radios ...int) *sharedMember {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	return newSharedMemberWith(t, url, nil, radios...)
+}
+
+// newSharedMemberWith is newSharedMember with connection options.
+func newSharedMemberWith(t *testing.T, url string, opts []nats.Option, radios ...int) *sharedMember {
+	t.Helper()
+	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond)}, opts...)
+	nc, err := nats.Connect(url, opts...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
@@ -160,7 +167,12 @@ func newSharedMember(t *testing.T, url string, radios ...int) *sharedMember {
 	go func() { done <- tm.sh.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		assert.NoError(t, <-done)
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after its context ended")
+		}
 	})
 	return tm
 }
@@ -216,6 +228,16 @@ func TestSharedDenyAcrossMembers(t *testing.T) {
 	assert.Zero(t, a.count.denies.Load(), "a applied its own rule again")
 	assert.Zero(t, a.sh.Stats().Applied)
 	assert.Equal(t, []medium.DenyRule{rule(1, 0)}, a.m.Denylist())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := a.kv.Get(ctx, denyKey("vw_phy1", "vw_phy0"))
+	require.NoError(t, err, "a rule's key holds the radios' wiphy names, unique in an air")
+
+	// By address on b, allowed by interface name on a.
+	require.NoError(t, b.ctl.Deny(medium.DenyRule{Dst: hw(2).String(), Src: "vw1"}))
+	eventually(t, hasDeny(a, rule(1, 0), rule(2, 1)), "a has b's rule given by address")
+	a.ctl.Allow(rule(2, 1))
+	eventually(t, hasDeny(b, rule(1, 0)), "b's rule allowed through a")
 
 	require.NoError(t, b.ctl.Deny(rule(2, 0)))
 	eventually(t, hasDeny(a, rule(1, 0), rule(2, 0)), "a has b's rule")
@@ -329,4 +351,26 @@ func TestSharedSurvivesServerRestart(t *testing.T) {
 	eventually(t, hasBlocks(b, medium.LinkBlock{TX: "vw0", RX: "vw1"}), "b has a's block made after the restart")
 	require.NoError(t, b.ctl.Deny(rule(0, 1)))
 	eventually(t, hasDeny(a, rule(0, 1), rule(1, 0)), "a has b's rule made after the restart")
+}
+
+func TestSharedWithMemberPermissions(t *testing.T) {
+	users := writeUsers(t, "a secret-a\nb secret-b\n", 0o600)
+	s := startTestServer(t, ServerConfig{UsersFile: users})
+	errs := make(chan error, 10)
+	report := nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err })
+	a := newSharedMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("a", "secret-a"), report}, 0, 1)
+	b := newSharedMemberWith(t, s.ClientURL(), []nats.Option{nats.UserInfo("b", "secret-b"), report}, 0, 1)
+
+	require.NoError(t, a.ctl.Deny(rule(1, 0)))
+	require.NoError(t, a.ctlMdl.Move("vw1", 1, 1, 1))
+	eventually(t, hasDeny(b, rule(1, 0)), "b has a's rule")
+	b.ctl.ClearDenylist()
+	eventually(t, hasDeny(a), "b cleared the denylist")
+	eventually(t, func() bool { pos, _, _ := b.mdl.state(); return pos["vw1"] == [3]float64{1, 1, 1} }, "b has a's move")
+	select {
+	case err := <-errs:
+		t.Fatalf("the shared state needs more than a member may do: %v", err)
+	default:
+	}
+	assert.Zero(t, a.sh.Stats().WriteFailed+b.sh.Stats().WriteFailed)
 }

@@ -1,7 +1,9 @@
 package air
 
 import (
+	"context"
 	"encoding/json"
+	"math"
 
 	"github.com/hwsim-medium/hwsim-medium/medium"
 	"github.com/hwsim-medium/hwsim-medium/medium/control"
@@ -29,20 +31,30 @@ type sharedMedium struct {
 	s *Shared
 }
 
-// canonical returns a function that maps a radio's name (interface, wiphy
-// or address) to the name the medium shows (interface, else wiphy), so
-// that the same rule given by different names has one key; names the
-// medium does not know stay as they are.
+// canonical returns a function that maps a radio's name (interface,
+// wiphy or address) to its wiphy name, so that the same rule given by
+// different names has one key. The wiphy name, not the interface name the
+// medium shows: wiphy names are unique in an air, interface names are
+// not (every VM may have a vw0). A name maps to the radio the medium
+// would take it for (the first, by ID, with that interface or wiphy
+// name); names the medium does not know stay as they are.
 func (m *sharedMedium) canonical() func(string) string {
 	names := map[string]string{}
-	for _, r := range m.Medium.Radios() {
-		show := r.Iface
-		if show == "" {
-			show = r.Name
+	first := func(name, wiphy string) {
+		if _, ok := names[name]; !ok && name != "" {
+			names[name] = wiphy
 		}
-		names[r.Name], names[r.HWAddr.String()] = show, show
-		if r.Iface != "" {
-			names[r.Iface] = show
+	}
+	// Without link counters: they grow with the square of the radios.
+	radios, _ := m.Medium.RadiosPage(0, math.MaxInt, -1)
+	for _, r := range radios {
+		first(r.Iface, r.Name)
+		first(r.Name, r.Name)
+	}
+	for _, r := range radios {
+		first(r.HWAddr.String(), r.Name)
+		for _, a := range r.Addrs {
+			first(a.String(), r.Name)
 		}
 	}
 	return func(n string) string {
@@ -53,7 +65,7 @@ func (m *sharedMedium) canonical() func(string) string {
 	}
 }
 
-func (m *sharedMedium) putDenyLocked(canon func(string) string, rules []medium.DenyRule) map[string]bool {
+func (m *sharedMedium) putDenyLocked(ctx context.Context, canon func(string) string, rules []medium.DenyRule) map[string]bool {
 	keys := map[string]bool{}
 	for _, r := range rules {
 		v := denyValue{Dst: canon(r.Dst), Src: canon(r.Src)}
@@ -63,7 +75,7 @@ func (m *sharedMedium) putDenyLocked(canon func(string) string, rules []medium.D
 		}
 		keys[k] = true
 		b, _ := json.Marshal(v) // two strings: cannot fail
-		m.s.putLocked(k, b)
+		m.s.putLocked(ctx, k, b)
 	}
 	return keys
 }
@@ -71,23 +83,27 @@ func (m *sharedMedium) putDenyLocked(canon func(string) string, rules []medium.D
 func (m *sharedMedium) Deny(rules ...medium.DenyRule) error {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	if err := m.Medium.Deny(rules...); err != nil {
 		return err
 	}
-	m.putDenyLocked(m.canonical(), rules)
+	m.putDenyLocked(ctx, m.canonical(), rules)
 	return nil
 }
 
 func (m *sharedMedium) SetDenylist(rules ...medium.DenyRule) error {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	if err := m.Medium.SetDenylist(rules...); err != nil {
 		return err
 	}
-	keep := m.putDenyLocked(m.canonical(), rules)
-	for _, k := range m.s.keysLocked(kindDeny + ".") {
+	keep := m.putDenyLocked(ctx, m.canonical(), rules)
+	for _, k := range m.s.keysLocked(ctx, kindDeny+".") {
 		if !keep[k] {
-			m.s.deleteLocked(k)
+			m.s.deleteLocked(ctx, k)
 		}
 	}
 	return nil
@@ -96,6 +112,8 @@ func (m *sharedMedium) SetDenylist(rules ...medium.DenyRule) error {
 func (m *sharedMedium) Allow(rules ...medium.DenyRule) {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	m.Medium.Allow(rules...)
 	canon := m.canonical()
 	done := map[string]bool{}
@@ -105,7 +123,7 @@ func (m *sharedMedium) Allow(rules ...medium.DenyRule) {
 		for _, k := range []string{denyKey(canon(r.Dst), canon(r.Src)), denyKey(r.Dst, r.Src)} {
 			if !done[k] {
 				done[k] = true
-				m.s.deleteLocked(k)
+				m.s.deleteLocked(ctx, k)
 			}
 		}
 	}
@@ -114,15 +132,19 @@ func (m *sharedMedium) Allow(rules ...medium.DenyRule) {
 func (m *sharedMedium) ClearDenylist() {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	m.Medium.ClearDenylist()
-	for _, k := range m.s.keysLocked(kindDeny + ".") {
-		m.s.deleteLocked(k)
+	for _, k := range m.s.keysLocked(ctx, kindDeny+".") {
+		m.s.deleteLocked(ctx, k)
 	}
 }
 
 func (m *sharedMedium) Block(tx, rx string, blocked bool) error {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	if err := m.Medium.Block(tx, rx, blocked); err != nil {
 		return err
 	}
@@ -130,11 +152,11 @@ func (m *sharedMedium) Block(tx, rx string, blocked bool) error {
 	v := blockValue{TX: canon(tx), RX: canon(rx)}
 	k := blockKey(v.TX, v.RX)
 	if !blocked {
-		m.s.deleteLocked(k)
+		m.s.deleteLocked(ctx, k)
 		return nil
 	}
 	b, _ := json.Marshal(v) // two strings: cannot fail
-	m.s.putLocked(k, b)
+	m.s.putLocked(ctx, k, b)
 	return nil
 }
 
@@ -148,6 +170,8 @@ type sharedModel struct {
 func (m *sharedModel) edit(e persist.Edit, do func() error) error {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	if err := do(); err != nil {
 		return err
 	}
@@ -158,7 +182,7 @@ func (m *sharedModel) edit(e persist.Edit, do func() error) error {
 		m.s.log.Warn("air: could not share a change of the model", "op", e.Op, "err", err)
 		return nil
 	}
-	m.s.putLocked(editKey(&e), b)
+	m.s.putLocked(ctx, editKey(&e), b)
 	return nil
 }
 
@@ -190,10 +214,12 @@ func (m *sharedModel) SetLinkLoss(tx, rx string, p float64) error {
 func (m *sharedModel) ClearLink(tx, rx string) error {
 	m.s.mu.Lock()
 	defer m.s.mu.Unlock()
+	ctx, cancel := writing()
+	defer cancel()
 	if err := m.Model.ClearLink(tx, rx); err != nil {
 		return err
 	}
-	m.s.deleteLocked(editKey(&persist.Edit{Op: persist.OpLinkSNR, TX: tx, RX: rx}))
-	m.s.deleteLocked(editKey(&persist.Edit{Op: persist.OpLinkLoss, TX: tx, RX: rx}))
+	m.s.deleteLocked(ctx, editKey(&persist.Edit{Op: persist.OpLinkSNR, TX: tx, RX: rx}))
+	m.s.deleteLocked(ctx, editKey(&persist.Edit{Op: persist.OpLinkLoss, TX: tx, RX: rx}))
 	return nil
 }

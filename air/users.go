@@ -3,6 +3,8 @@ package air
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -119,19 +121,56 @@ func PublishAllow(member string) []string {
 // SubscribeAllow returns the subjects every member may subscribe to.
 func SubscribeAllow() []string { return []string{Prefix + ".>", "_INBOX.>"} }
 
-// natsUsers makes members NATS users, each with the permissions of
-// PublishAllow and SubscribeAllow.
-func natsUsers(members []User) []*server.User {
-	users := make([]*server.User, 0, len(members))
-	for _, m := range members {
-		users = append(users, &server.User{
-			Username: m.Name,
-			Password: m.Password,
-			Permissions: &server.Permissions{
-				Publish:   &server.SubjectPermission{Allow: PublishAllow(m.Name)},
+// localUser is the name the server's own process connects under.
+const localUser = "hwsim-local"
+
+// memberAuth admits the members of a users file, each with the
+// permissions of PublishAllow and SubscribeAllow, and the connections the
+// server's own process makes in process (Server.InProcess), without a
+// password: nothing outside the process can open one (they are pipes, not
+// sockets), and that process runs the server anyway, so it may publish as
+// any member.
+type memberAuth struct {
+	users map[string]memberUser
+}
+
+// memberUser is one member as memberAuth keeps it.
+type memberUser struct {
+	sum   [sha256.Size]byte // of the password
+	perms *server.Permissions
+}
+
+func newMemberAuth(users []User) *memberAuth {
+	a := &memberAuth{users: make(map[string]memberUser, len(users))}
+	for _, u := range users {
+		a.users[u.Name] = memberUser{
+			sum: sha256.Sum256([]byte(u.Password)),
+			perms: &server.Permissions{
+				Publish:   &server.SubjectPermission{Allow: PublishAllow(u.Name)},
 				Subscribe: &server.SubjectPermission{Allow: SubscribeAllow()},
 			},
-		})
+		}
 	}
-	return users
+	return a
+}
+
+// Check implements server.Authentication.
+func (a *memberAuth) Check(c server.ClientAuthentication) bool {
+	if c.Kind() != server.CLIENT {
+		return false // the embedded server has no routes, gateways or leaves
+	}
+	if addr := c.RemoteAddress(); addr != nil && addr.Network() == "pipe" {
+		c.RegisterUser(&server.User{Username: localUser})
+		return true
+	}
+	o := c.GetOpts()
+	u, ok := a.users[o.Username]
+	// Compare digests, in constant time: the time taken says nothing of
+	// how much of a password was right.
+	sum := sha256.Sum256([]byte(o.Password))
+	if !ok || subtle.ConstantTimeCompare(sum[:], u.sum[:]) != 1 {
+		return false
+	}
+	c.RegisterUser(&server.User{Username: o.Username, Permissions: u.perms})
+	return true
 }
