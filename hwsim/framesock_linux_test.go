@@ -245,7 +245,7 @@ func TestFrameSocketSyncTakesTheSocketWhenTheReceiverLetsGo(t *testing.T) {
 	sta := mac.Addr{0x42, 0, 0, 0, 2, 0}
 	var medium sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
-	received := make(chan struct{})
+	received, proceeded := make(chan struct{}), make(chan struct{})
 	medium.Lock()
 	go func() {
 		// Blocked in Receive until ctx ends (the socket's receive
@@ -253,6 +253,7 @@ func TestFrameSocketSyncTakesTheSocketWhenTheReceiverLetsGo(t *testing.T) {
 		_, _ = s.Receive(ctx, make([]Event, 4))
 		close(received)
 		medium.Lock() // waits while the Sync caller holds it
+		close(proceeded)
 		medium.Unlock()
 	}()
 	require.Eventually(t, func() bool {
@@ -275,6 +276,7 @@ func TestFrameSocketSyncTakesTheSocketWhenTheReceiverLetsGo(t *testing.T) {
 	s.Sync()
 	took := time.Since(start)
 	medium.Unlock()
+	<-proceeded
 	assert.False(t, s.Delivered(tk), "the refusal was read")
 	assert.Less(t, took, answerWait, "Sync read the answer itself")
 	assert.Zero(t, s.Stats().Unanswered)

@@ -73,6 +73,14 @@ func checkAirFlags(o *options) error {
 	if err := air.CheckName("air", a.name); err != nil {
 		return fmt.Errorf("--air: %w", err)
 	}
+	// The server's permissions are per user: a member publishes under
+	// its own name only, so its name is its user's.
+	switch {
+	case a.member == "" && a.user != "":
+		a.member = a.user
+	case a.member != "" && a.user != "" && a.member != a.user:
+		return fmt.Errorf("--member %s and --air-user %s differ: the server lets a member publish only under its user's name; give the same name (or leave out --member)", a.member, a.user)
+	}
 	if a.member == "" {
 		h, err := os.Hostname()
 		if err != nil {
