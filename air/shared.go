@@ -69,6 +69,8 @@ type Shared struct {
 	pending map[string]entry
 
 	applied, bad, failed, dropped, writeFailed atomic.Uint64
+	// refresh asks Run to apply the whole bucket again (Refresh).
+	refresh atomic.Bool
 }
 
 // SharedStats counts what a Shared did.
@@ -153,6 +155,15 @@ func (s *Shared) Retry() {
 	}
 }
 
+// Refresh has Run apply the whole bucket again, soon: call it when a
+// member comes back. Its radios left the air with it, and with them what
+// the medium and the model keep by radio (blocks, model changes); the
+// bucket still holds them. It never blocks.
+func (s *Shared) Refresh() {
+	s.refresh.Store(true)
+	s.Retry()
+}
+
 // Run applies the changes others make until ctx ends: first the bucket's
 // current content, then every change as it comes. It watches again, from
 // where it was, when the watch ends or the connection was made anew.
@@ -174,6 +185,10 @@ func (s *Shared) Run(ctx context.Context) error {
 		} else {
 			last = s.watch(ctx, w, tick.C, last, reconnects)
 			s.stop(w)
+			if s.refresh.Swap(false) && ctx.Err() == nil {
+				last = 0 // from the start: every key's current value
+				continue
+			}
 			if s.js.Conn().Stats().Reconnects != reconnects && s.js.Conn().IsConnected() {
 				continue // reconnected: watch anew at once
 			}
@@ -227,6 +242,9 @@ func (s *Shared) watch(ctx context.Context, w jetstream.KeyWatcher, tick <-chan 
 				del: e.Operation() != jetstream.KeyValuePut,
 			})
 		case <-s.retry:
+			if s.refresh.Load() {
+				return last
+			}
 			s.retryPending()
 		case <-tick:
 			s.retryPending()

@@ -374,3 +374,20 @@ func TestSharedWithMemberPermissions(t *testing.T) {
 	}
 	assert.Zero(t, a.sh.Stats().WriteFailed+b.sh.Stats().WriteFailed)
 }
+
+// A member that comes back finds its radios' blocks again: they left the
+// medium with its radios, and Refresh applies the bucket anew.
+func TestSharedRefreshRestoresWhatLeftWithAMember(t *testing.T) {
+	s := startTestServer(t, ServerConfig{})
+	a := newSharedMember(t, s.ClientURL(), 0, 1)
+	b := newSharedMember(t, s.ClientURL(), 0, 1)
+	require.NoError(t, a.ctl.Block("vw0", "vw1", true))
+	eventually(t, hasBlocks(b, medium.LinkBlock{TX: "vw0", RX: "vw1"}), "b has a's block")
+
+	// On b, vw1 leaves with its member and comes back.
+	require.True(t, b.m.RemoveRadio("vw_phy1", hw(1)))
+	eventually(t, hasBlocks(b), "the block left with vw1")
+	b.addRadio(1)
+	b.sh.Refresh()
+	eventually(t, hasBlocks(b, medium.LinkBlock{TX: "vw0", RX: "vw1"}), "the block is back after Refresh")
+}

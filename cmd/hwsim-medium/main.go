@@ -320,7 +320,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		if mdl != nil {
 			srv.Model = mdl
 		}
-		an.member.OnJoin(shared.Retry)
+		an.member.OnJoin(shared.Refresh)
 		g.Go(func() error { return shared.Run(gctx) })
 		g.Go(func() error { return an.member.Run(gctx) })
 	}
