@@ -62,7 +62,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad member name", args: []string{"--join", "nats://a:1", "--member", "vm 1"}, wantErr: `--member: member name "vm 1": use 1 to 64 letters`},
 		{name: "bad air name", args: []string{"--join", "nats://a:1", "--member", "a", "--air", "x.y"}, wantErr: `--air: air name "x.y"`},
 		{name: "member from the user", args: []string{"--join", "nats://a:1", "--air-user", "vm2", "--air-password-file", "/p"},
-			want: func(o *options) { o.air.join, o.air.user, o.air.passwordFile, o.air.member = "nats://a:1", "vm2", "/p", "vm2" }},
+			want: func(o *options) {
+				o.air.join, o.air.user, o.air.passwordFile, o.air.member = "nats://a:1", "vm2", "/p", "vm2"
+			}},
 		{name: "member is not the user", args: []string{"--join", "nats://a:1", "--air-user", "vm2", "--member", "vm3"}, wantErr: "--member vm3 and --air-user vm2 differ"},
 		{name: "airtime does not federate", args: []string{"--join", "nats://a:1", "--member", "a", "--timing", "airtime"}, wantErr: "--timing airtime does not federate yet"},
 	}
