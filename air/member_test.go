@@ -3,6 +3,7 @@ package air
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -244,5 +245,61 @@ func TestHostileMessagesAreDroppedAndCounted(t *testing.T) {
 	require.Eventually(t, func() bool { return a.mb.Stats().BadMessages == 5 }, 10*time.Second, 5*time.Millisecond)
 	require.Eventually(t, func() bool { return b.m.BusStats().Rejected == 0 && a.m.BusStats().Rejected == 1 }, 10*time.Second, 5*time.Millisecond,
 		"the forged frame is rejected by the medium")
+	knows(t, a.m, "vw1", "b")
+}
+
+// The server restarts: the members reconnect by themselves and frames flow
+// again; meanwhile each member's own radios go on hearing each other, and
+// the other member's radios stay in the air (nobody can hear anybody).
+func TestMembersCarryOnWhenTheServerRestarts(t *testing.T) {
+	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true}
+	s, err := server.NewServer(opts)
+	require.NoError(t, err)
+	go s.Start()
+	require.True(t, s.ReadyForConnections(10*time.Second))
+	url := s.ClientURL()
+	port := s.Addr().(*net.TCPAddr).Port
+	a := runMember(t, url, "a", 0, 2)
+	b := runMember(t, url, "b", 1)
+	knows(t, a.m, "vw1", "b")
+	knows(t, b.m, "vw0", "a")
+
+	s.Shutdown()
+	s.WaitForShutdown()
+	require.Eventually(t, func() bool { return !a.mb.nc.IsConnected() }, 10*time.Second, 5*time.Millisecond)
+	// The local air goes on: vw0's frame reaches vw2 at once.
+	a.conn.Send(frameFrom(seedAddr(0), seedAddr(2), 1))
+	got := nextBatch(t, a.conn)
+	require.Len(t, got.Deliveries, 1)
+	assert.Equal(t, seedAddr(2), got.Deliveries[0].Receiver)
+	// Five heartbeats (100 ms) without a server: a member cut off hears
+	// nobody, so nobody counts as silent.
+	time.Sleep(500 * time.Millisecond)
+	knows(t, a.m, "vw1", "b")
+
+	opts.Port = port
+	s2, err := server.NewServer(opts)
+	require.NoError(t, err)
+	go s2.Start()
+	require.True(t, s2.ReadyForConnections(10*time.Second))
+	t.Cleanup(s2.Shutdown)
+	require.Eventually(t, func() bool { return a.mb.nc.IsConnected() && b.mb.nc.IsConnected() }, 20*time.Second, 10*time.Millisecond,
+		"both members reconnected")
+	// Frames cross the members again (the subscriptions came back with
+	// the connections).
+	require.Eventually(t, func() bool {
+		a.conn.Send(frameFrom(seedAddr(0), seedAddr(1), 2))
+		deadline := time.After(time.Second)
+		for {
+			select {
+			case bt := <-b.conn.Flushed:
+				if len(bt.Deliveries) > 0 {
+					return true
+				}
+			case <-deadline:
+				return false
+			}
+		}
+	}, 20*time.Second, 10*time.Millisecond, "a's frames reach b after the restart")
 	knows(t, a.m, "vw1", "b")
 }
