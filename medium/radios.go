@@ -97,25 +97,35 @@ func (m *Medium) AddRadio(c RadioConfig) RadioID {
 	if c.Owned {
 		r.owned = true
 	}
-	if c.Name != "" {
-		r.Name = c.Name
+	m.nameLocked(r, c.Name, c.Iface, c.Addrs, func(*radio) bool { return true })
+	m.byAddr[r.HW] = r
+	return r.ID
+}
+
+// nameLocked gives r its names (empty ones keep what r has) and the
+// interface addresses that take (an address of another radio) allows,
+// and tells the model.
+func (m *Medium) nameLocked(r *radio, name, iface string, addrs []mac.Addr, take func(other *radio) bool) {
+	if name != "" {
+		r.Name = name
 	}
-	if c.Iface != "" {
-		r.Iface = c.Iface
+	if iface != "" {
+		r.Iface = iface
 	}
 	// Models that name radios in their configuration learn them now, so
 	// live changes can name a radio before it transmits.
 	if l, ok := m.model.(Learner); ok {
 		l.Learn(r.Peer)
 	}
-	for _, a := range c.Addrs {
+	for _, a := range addrs {
+		if o := m.byAddr[a]; o != nil && o != r && !take(o) {
+			continue
+		}
 		// At least one reference, not one more: the same radio is
 		// announced again by every resynchronisation.
 		r.refs[a] = max(r.refs[a], 1)
 		m.byAddr[a] = r
 	}
-	m.byAddr[r.HW] = r
-	return r.ID
 }
 
 // RemoveRadio forgets a radio (it was deleted), by wiphy name, or by

@@ -277,20 +277,8 @@ func (m *Medium) SetMemberRadios(member string, rs []RemoteRadio) []Clash {
 			m.remotes++
 			m.log.Info("radio joined from another member", "radio", rc.Name, "iface", rc.Iface, "member", member)
 		}
-		r.Name = rc.Name
-		if rc.Iface != "" {
-			r.Iface = rc.Iface
-		}
-		if l, ok := m.model.(Learner); ok {
-			l.Learn(r.Peer)
-		}
-		for _, a := range rc.Addrs {
-			if o := m.byAddr[a]; o != nil && o != r && o.member != member {
-				continue // another radio's address is not taken over
-			}
-			r.refs[a] = max(r.refs[a], 1)
-			m.byAddr[a] = r
-		}
+		// Another radio's address is not taken over.
+		m.nameLocked(r, rc.Name, rc.Iface, rc.Addrs, func(o *radio) bool { return o.member == member })
 		claimed[r] = true
 	}
 	for _, r := range m.radios {
