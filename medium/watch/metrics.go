@@ -34,6 +34,8 @@ type collector struct {
 	uptime, radios, frames, malformed, sendErrors, collisions, busy, decisions *prometheus.Desc
 
 	radioInfo, radioFreq, txFrames, txBytes, rxFrames, rxBytes, unicast *prometheus.Desc
+	// A federated air's counters (docs/federation.md).
+	airFrames, airAnswers, airAckTimeouts, airRejected, airHeldOverflow *prometheus.Desc
 
 	linkFrames, linkBytes, linkDropped, linkSignal, linkSNR *prometheus.Desc
 
@@ -52,7 +54,7 @@ func newCollector(s *Server) *collector {
 		busy:       desc("channel_busy_seconds_total", "Time a channel carried at least one transmission (--timing airtime).", "freq_mhz"),
 		decisions:  desc("decision_seconds", fmt.Sprintf("Time the medium took to decide one frame, from taking it to having queued its deliveries and TX status (--timing fast; one frame in %d is timed).", medium.DecisionSampleEvery)),
 
-		radioInfo: desc("radio_info", "A radio the medium knows (always 1): its address and what its frames say it does (role ap, station, ibss, mesh or empty; its BSSID).", "radio", "wiphy", "hwaddr", "role", "bssid"),
+		radioInfo: desc("radio_info", "A radio the medium knows (always 1): its address, what its frames say it does (role ap, station, ibss, mesh or empty; its BSSID), and the member of a federated air that serves it (empty: this medium).", "radio", "wiphy", "hwaddr", "role", "bssid", "member"),
 		radioFreq: desc("radio_frequency_hertz", "Channel of the radio's last transmission (0: none yet).", radioLabels...),
 		txFrames:  desc("radio_transmitted_frames_total", "Frames the radio transmitted.", radioLabels...),
 		txBytes:   desc("radio_transmitted_bytes_total", "Bytes of the frames the radio transmitted.", radioLabels...),
@@ -74,6 +76,12 @@ func newCollector(s *Server) *collector {
 		sockSkipped:    desc("socket_skipped_deliveries_total", "Deliveries not sent because their receiver had just refused one on that channel."),
 		sockSendErrors: desc("socket_send_errors_total", "Sends the kernel refused as a whole."),
 		sockUnanswered: desc("socket_unanswered_total", "Waits for the kernel's answers to deliveries that were given up (a receive overrun lost them)."),
+
+		airFrames:       desc("air_frames_total", "Frames exchanged with the other members of a federated air, by direction: out (this medium's radios sent them) or in (other members' radios did, routed here).", "direction"),
+		airAnswers:      desc("air_answers_total", "Answers for frames to another member's radio, by direction: in (settled a TX status here) or out (sent for a radio here).", "direction"),
+		airAckTimeouts:  desc("air_answer_timeouts_total", "Frames to another member's radio whose answer did not come in time: reported unacked."),
+		airRejected:     desc("air_rejected_total", "Frames and answers from the air dropped: from a radio their member does not serve, late, or unknown."),
+		airHeldOverflow: desc("air_held_overflow_total", "Frames to another member's radio reported unacked at once because too many waited for answers."),
 	}
 }
 
@@ -88,6 +96,11 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	if c.s.cfg.Sockets != nil {
 		for _, d := range []*prometheus.Desc{c.sockOverruns, c.sockRejected, c.sockMalformed, c.sockSends, c.sockMessages, c.sockSkipped, c.sockSendErrors, c.sockUnanswered} {
+			ch <- d
+		}
+	}
+	if c.s.cfg.Medium.Status().Bus != nil {
+		for _, d := range []*prometheus.Desc{c.airFrames, c.airAnswers, c.airAckTimeouts, c.airRejected, c.airHeldOverflow} {
 			ch <- d
 		}
 	}
@@ -129,7 +142,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		if r.Role != medium.RoleUnknown {
 			bssid = r.BSSID.String()
 		}
-		gauge(c.radioInfo, 1, name, r.Name, r.HWAddr.String(), r.Role.String(), bssid)
+		gauge(c.radioInfo, 1, name, r.Name, r.HWAddr.String(), r.Role.String(), bssid, r.Member)
 		gauge(c.radioFreq, float64(r.Freq)*1e6, name, r.Name)
 		counter(c.txFrames, r.Stats.TxFrames, name, r.Name)
 		counter(c.txBytes, r.Stats.TxBytes, name, r.Name)
@@ -150,6 +163,15 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.sockSkipped, ss.Skipped)
 		counter(c.sockSendErrors, ss.SendErrors)
 		counter(c.sockUnanswered, ss.Unanswered)
+	}
+	if b := st.Bus; b != nil {
+		counter(c.airFrames, b.FramesOut, "out")
+		counter(c.airFrames, b.FramesIn, "in")
+		counter(c.airAnswers, b.AcksIn, "in")
+		counter(c.airAnswers, b.AcksOut, "out")
+		counter(c.airAckTimeouts, b.AckTimeouts)
+		counter(c.airRejected, b.Rejected)
+		counter(c.airHeldOverflow, b.HeldOverflow)
 	}
 }
 

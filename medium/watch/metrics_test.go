@@ -41,11 +41,11 @@ func socketStats() hwsim.SocketStats {
 // registry (descriptions match what is collected), with traffic and a
 // model so that every metric shows, and docs/metrics.md lists each one.
 func TestMetricsLintAndDocs(t *testing.T) {
-	r := newRig(t, rigOpts{model: true, sockets: socketStats})
+	r := newRig(t, rigOpts{model: true, sockets: socketStats, federated: true})
 	r.send(t, ping(0, 1, 1), ping(1, 0, 2))
 	names := gather(t, r)
 	for _, want := range []string{"hwsim_medium_frames_total", "hwsim_medium_link_delivered_frames_total", "hwsim_medium_link_signal_dbm",
-		"hwsim_medium_decision_seconds", "hwsim_medium_socket_overruns_total", "hwsim_medium_radio_info"} {
+		"hwsim_medium_decision_seconds", "hwsim_medium_socket_overruns_total", "hwsim_medium_radio_info", "hwsim_medium_air_frames_total"} {
 		assert.Contains(t, names, want)
 	}
 	doc, err := os.ReadFile("../../docs/metrics.md")
@@ -76,6 +76,7 @@ func TestMetricsWithoutModelOrSocket(t *testing.T) {
 	assert.Contains(t, names, "hwsim_medium_link_delivered_frames_total")
 	assert.NotContains(t, names, "hwsim_medium_link_signal_dbm", "no model, no signal")
 	assert.NotContains(t, names, "hwsim_medium_socket_overruns_total")
+	assert.NotContains(t, names, "hwsim_medium_air_frames_total", "not federated, no air counters")
 }
 
 // TestMetricsEndpointCountersGrow scrapes /metrics as Prometheus does,

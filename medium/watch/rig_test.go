@@ -35,7 +35,16 @@ type rigOpts struct {
 	token    string
 	readOnly bool
 	sockets  func() hwsim.SocketStats
+	// federated makes the medium a member of an air (with a bus that
+	// drops everything).
+	federated bool
 }
+
+// nowhere is a bus that carries nothing.
+type nowhere struct{}
+
+func (nowhere) Publish(*medium.BusFrame)        {}
+func (nowhere) Answer(string, *medium.BusAck) {}
 
 func vw(k byte) mac.Addr { return mac.Addr{0x00, 0x76, 0x77, 0x30 + k, 0, 0} }
 
@@ -55,6 +64,9 @@ func newRig(t *testing.T, o rigOpts) *rig {
 		mdl, err := model.New(cfg)
 		require.NoError(t, err)
 		r.mdl, mcfg.Model, ctl = mdl, mdl, mdl
+	}
+	if o.federated {
+		mcfg.Bus = nowhere{}
 	}
 	r.m = medium.New(mcfg)
 	for k := range byte(3) {

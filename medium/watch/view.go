@@ -43,8 +43,11 @@ type radioView struct {
 	ID int `json:"id"`
 	// Name is what commands call the radio: its interface, else its
 	// wiphy name.
-	Name    string `json:"name"`
-	Wiphy   string `json:"wiphy"`
+	Name  string `json:"name"`
+	Wiphy string `json:"wiphy"`
+	// Member is the member of a federated air that serves the radio;
+	// empty for the medium's own.
+	Member  string `json:"member,omitempty"`
 	Iface   string `json:"iface,omitempty"`
 	HWAddr  string `json:"hwaddr"`
 	Freq    uint32 `json:"freq"`
@@ -109,7 +112,7 @@ func (s *Server) snapshot() view {
 	}
 	for _, r := range radios {
 		rv := radioView{
-			ID: int(r.ID), Name: displayName(r), Wiphy: r.Name, Iface: r.Iface, HWAddr: r.HWAddr.String(),
+			ID: int(r.ID), Name: displayName(r), Wiphy: r.Name, Member: r.Member, Iface: r.Iface, HWAddr: r.HWAddr.String(),
 			Freq: r.Freq, Channel: channel(r.Freq), Role: r.Role.String(),
 			Stats: api.RadioStats{TxFrames: r.Stats.TxFrames, TxBytes: r.Stats.TxBytes, RxFrames: r.Stats.RxFrames, RxBytes: r.Stats.RxBytes, Acked: r.Stats.Acked, NotAcked: r.Stats.NotAcked},
 		}

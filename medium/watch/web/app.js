@@ -143,7 +143,8 @@ function buildRadio(card) {
     title.replaceChildren(el('i', { class: `role ${r.role || 'unknown'}` }), r.name);
     const rr = rates.radio(r.name);
     const rows = [
-      ['wiphy', r.wiphy], ['address', r.hwaddr], ['role', r.role ? info.label : 'not seen yet'],
+      ['wiphy', r.wiphy], ['served by', r.member ? `member ${r.member}` : 'this medium'],
+      ['address', r.hwaddr], ['role', r.role ? info.label : 'not seen yet'],
       ['BSS', r.bssid || '–'], ['channel', r.freq ? `${channelText(r).replace('ch ', '')} (${r.freq} MHz)` : '–'],
       ['position', state.model && r.placed ? `${metres(r.x)}, ${metres(r.y)}, ${metres(r.z)}${r.moving ? ' (moving)' : ''}` : state.model ? 'not placed' : '–'],
       ['tx power', r.tx_power ? `${r.tx_power} dBm` : '–'],
