@@ -43,7 +43,7 @@ type rigOpts struct {
 // nowhere is a bus that carries nothing.
 type nowhere struct{}
 
-func (nowhere) Publish(*medium.BusFrame)        {}
+func (nowhere) Publish(*medium.BusFrame)      {}
 func (nowhere) Answer(string, *medium.BusAck) {}
 
 func vw(k byte) mac.Addr { return mac.Addr{0x00, 0x76, 0x77, 0x30 + k, 0, 0} }
