@@ -4,6 +4,9 @@
 GO       ?= go
 CACHE    ?= .cache/vm
 VM       := $(CACHE)/hwsim-vm
+# The VM tool, told where the cache is (its own default is <repo>/.cache/vm),
+# so CACHE=... moves the kernel, the initramfs and the test binary together.
+VMTOOL   := $(VM) -cache $(abspath $(CACHE))
 # Extra flags for the VM tool (e.g. VMFLAGS="-timeout 20m -accel tcg").
 VMFLAGS  ?=
 # Extra flags for the integration test binary (e.g. TESTFLAGS="-test.run WPA2 -test.count=3").
@@ -72,27 +75,27 @@ vm-tool:
 	$(GO) build -o $(VM) ./integration/vm
 
 integration: build vm-deps vm-tool
-	$(VM) $(VMFLAGS) test -- $(TESTFLAGS)
+	$(VMTOOL) $(VMFLAGS) test -- $(TESTFLAGS)
 
 # The live view in a real browser (integration/browser): headless Chromium
 # on the host, driven by chromedp, against a medium in the VM reached
 # through a port QEMU forwards to the host's loopback, and against one on
 # the host with the in-memory kernel connection.
 test-browser: build vm-deps vm-tool
-	HWSIM_VM=$(abspath $(VM)) $(GO) test -tags browser -count=1 -v -timeout 25m ./integration/browser/
+	HWSIM_VM=$(abspath $(VM)) HWSIM_VM_CACHE=$(abspath $(CACHE)) $(GO) test -tags browser -count=1 -v -timeout 25m ./integration/browser/
 
 test: unit integration test-browser
 
 # The soak test is skipped unless given a duration; the VM gets room for
 # 50 namespaces' daemons and time for the setup.
 soak: build vm-deps vm-tool
-	$(VM) -timeout 60m -mem 2048 $(VMFLAGS) test -- -test.run '^(TestSoak|TestOverload)$$' -soak.duration $(SOAK) -soak.timing $(SOAK_TIMING) -overload.duration $(OVERLOAD) $(TESTFLAGS)
+	$(VMTOOL) -timeout 60m -mem 2048 $(VMFLAGS) test -- -test.run '^(TestSoak|TestOverload)$$' -soak.duration $(SOAK) -soak.timing $(SOAK_TIMING) -overload.duration $(OVERLOAD) $(TESTFLAGS)
 
 demo: build vm-deps vm-tool
-	$(VM) $(VMFLAGS) demo
+	$(VMTOOL) $(VMFLAGS) demo
 
 vm: build vm-deps vm-tool
-	$(VM) $(VMFLAGS) shell
+	$(VMTOOL) $(VMFLAGS) shell
 
 # Micro-benchmarks first (seconds), saved and printed; then one VM boot runs
 # every configuration of the air scenario in alternating rounds and the
@@ -103,7 +106,7 @@ bench: build vm-deps vm-tool
 		s=$$?; cat $(CACHE)/microbench.txt; exit $$s
 	@echo "==== VM benchmarks ===="
 	@rm -f $(CACHE)/air-*.prof $(CACHE)/scale-*.prof $(CACHE)/air-*.top $(CACHE)/scale-*.top
-	$(VM) $(VMFLAGS) bench -- $(BENCHFLAGS)
+	$(VMTOOL) $(VMFLAGS) bench -- $(BENCHFLAGS)
 	@for p in $(CACHE)/air-*.prof $(CACHE)/scale-*.prof; do \
 		[ -f "$$p" ] || continue; \
 		echo "==== go tool pprof -top $$p (hwsim-medium CPU profile from the VM) ===="; \

@@ -91,8 +91,9 @@ func overload(t *testing.T, timing string) {
 		waitFor(t, 2*time.Minute, "iperf3 to finish", func() (bool, string) { return c.Exited(), "" })
 	}
 	st := status(t, m)
-	t.Logf("overload (--timing %s, %s): frames %d, peak RSS %.1f MiB, slowest status %s, air queue drops %d, overruns %d, send errors %d",
-		timing, *overloadDuration, st.Stats.Frames, peakRSS/1024, worst.Round(time.Millisecond), st.Stats.AirQueueDrops, st.Stats.Socket.Overruns, st.Stats.Socket.SendErrors)
+	ss := st.Stats.Socket
+	t.Logf("overload (--timing %s, %s): frames %d, peak RSS %.1f MiB, slowest status %s, air queue drops %d, overruns %d, send errors %d, malformed %d, answers lost (unanswered) %d",
+		timing, *overloadDuration, st.Stats.Frames, peakRSS/1024, worst.Round(time.Millisecond), st.Stats.AirQueueDrops, ss.Overruns, ss.SendErrors, ss.Malformed, ss.Unanswered)
 	if peakRSS > 200*1024 {
 		t.Errorf("the medium's RSS reached %.1f MiB", peakRSS/1024)
 	}

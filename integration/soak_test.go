@@ -138,6 +138,10 @@ func TestSoak(t *testing.T) {
 		fmt.Fprintf(&table, "| %s | %.1f | %.1f | %d | %d | %d |\n", s.at, s.rssKiB/1024, float64(s.heap)/(1<<20), s.goroutines, s.fds, s.frames)
 	}
 	t.Logf("soak samples (--timing %s):\n%s", *soakTiming, table.String())
+	st := status(t, m)
+	ss := st.Stats.Socket
+	t.Logf("soak end (--timing %s): frames %d, air queue drops %d, overruns %d, send errors %d, malformed %d, answers lost (unanswered) %d",
+		*soakTiming, st.Stats.Frames, st.Stats.AirQueueDrops, ss.Overruns, ss.SendErrors, ss.Malformed, ss.Unanswered)
 
 	// Flat: the last sample against the first, once everything is up.
 	first, last := samples[0], samples[len(samples)-1]

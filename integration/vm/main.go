@@ -118,6 +118,11 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	// Absolute: the test binary is built with the repository root as its
+	// working directory, wherever the tool was started.
+	if abs, err := filepath.Abs(*cache); err == nil {
+		*cache = abs
+	}
 	if err := os.MkdirAll(*cache, 0o755); err != nil {
 		fatalf("%v", err)
 	}
