@@ -71,9 +71,12 @@ type bootResult struct {
 	TimedOut bool
 	// Interrupted says a signal told us to stop the VM.
 	Interrupted bool
-	Lines       []string
-	BootTime    time.Duration // until VM-BOOTED
-	Elapsed     time.Duration
+	// Lockup says why the VM was stopped for a persistent soft lockup
+	// (lockup.go), "" if it was not.
+	Lockup   string
+	Lines    []string
+	BootTime time.Duration // until VM-BOOTED
+	Elapsed  time.Duration
 }
 
 var (
@@ -134,6 +137,7 @@ func boot(o bootOpts) (*bootResult, error) {
 	res := &bootResult{}
 	start := time.Now()
 	var mu sync.Mutex
+	lockups := &lockupWatch{limit: lockupLimit, gap: lockupGap}
 	var out io.Writer = os.Stdout
 	if o.Quiet {
 		out = nil
@@ -151,6 +155,11 @@ func boot(o bootOpts) (*bootResult, error) {
 		}
 		if strings.HasPrefix(line, "VM-BOOTED") && res.BootTime == 0 {
 			res.BootTime = time.Since(start)
+		}
+		if why := lockups.see(line, time.Now()); why != "" && res.Lockup == "" {
+			res.Lockup = why
+			logf("%s: stopping the VM", why)
+			cmd.Process.Kill()
 		}
 	}}
 	cmd.Stdout = tee
@@ -201,7 +210,7 @@ func boot(o bootOpts) (*bootResult, error) {
 	if o.Interactive {
 		exec.Command("stty", "sane").Run()
 	}
-	if err != nil && !res.TimedOut && !res.Marker {
+	if err != nil && !res.TimedOut && !res.Marker && res.Lockup == "" {
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			return res, fmt.Errorf("qemu: %w: %s", err, msg)
 		}
