@@ -72,39 +72,3 @@ func TestForwards(t *testing.T) {
 		t.Errorf("nicArgs:\n got %s\nwant %s", got, want)
 	}
 }
-
-// Every make target that boots the VM hands the tool make's CACHE, so
-// CACHE=... moves the kernel, the initramfs and the test binary together
-// (the tool's own default is the repository's .cache/vm).
-func TestMakeTargetsPassTheCache(t *testing.T) {
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("make is not installed")
-	}
-	const cache = "/nonexistent/hwsim-cache"
-	targets := []string{"integration", "soak", "demo", "vm", "bench", "test-browser"}
-	for _, target := range targets {
-		t.Run(target, func(t *testing.T) {
-			// -n prints the recipes without running them.
-			out, err := exec.Command("make", "-C", "../..", "-n", target, "CACHE="+cache).CombinedOutput()
-			if err != nil {
-				t.Fatalf("make -n %s: %v\n%s", target, err, out)
-			}
-			runs := 0
-			for _, l := range strings.Split(string(out), "\n") {
-				if !strings.Contains(l, cache+"/hwsim-vm") {
-					continue
-				}
-				if strings.HasPrefix(strings.TrimSpace(l), "go build") {
-					continue
-				}
-				runs++
-				if !strings.Contains(l, "-cache "+cache) && !strings.Contains(l, "HWSIM_VM_CACHE="+cache) {
-					t.Errorf("the VM tool runs without the cache:\n%s", l)
-				}
-			}
-			if runs == 0 {
-				t.Errorf("make -n %s runs no VM tool:\n%s", target, out)
-			}
-		})
-	}
-}
