@@ -71,7 +71,9 @@ func overload(t *testing.T, timing string) {
 	secs := fmt.Sprint(int(overloadDuration.Seconds()))
 	var clients []*Daemon
 	for k, ap := range aps {
-		srv := ap.Start(fmt.Sprintf("iperf3-server-%d", k), "iperf3", "-s", "-B", ap.IP)
+		// --forceflush: iperf3's output to a pipe is buffered, and
+		// "Server listening" would never arrive.
+		srv := ap.Start(fmt.Sprintf("iperf3-server-%d", k), "iperf3", "-s", "-B", ap.IP, "--forceflush")
 		waitFor(t, startTimeout, "iperf3 server listening", func() (bool, string) {
 			return strings.Contains(srv.Log(), "Server listening"), srv.Log()
 		})
