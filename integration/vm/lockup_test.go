@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +54,35 @@ func TestLockupWatch(t *testing.T) {
 				t.Errorf("reason %q does not name the lockup", why)
 			}
 		})
+	}
+}
+
+// boot stops a VM whose kernel keeps reporting a soft lockup, well before
+// its timeout, and says why. A fake qemu-system-x86_64 on PATH prints
+// the reports and then hangs.
+func TestBootStopsAPersistentLockup(t *testing.T) {
+	dir := t.TempDir()
+	fake := `#!/bin/sh
+for s in 22 48 74 100; do
+	echo "[  $s.000000] watchdog: BUG: soft lockup - CPU#1 stuck for ${s}s! [kworker/1:2:85]"
+	sleep 0.2
+done
+exec sleep 60
+`
+	if err := os.WriteFile(filepath.Join(dir, "qemu-system-x86_64"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	start := time.Now()
+	res, _ := boot(bootOpts{Kernel: "/nonexistent", Initrd: "/nonexistent", Accel: "tcg", MemMB: 64, SMP: 1,
+		Timeout: time.Minute, Quiet: true, LockupLimit: 60 * time.Second})
+	if res == nil {
+		t.Fatal("no result")
+	}
+	if !strings.Contains(res.Lockup, "persistent soft lockup: CPU#1 stuck for 74s") {
+		t.Errorf("Lockup = %q", res.Lockup)
+	}
+	if res.TimedOut || time.Since(start) > 30*time.Second {
+		t.Errorf("stopped after %s (timed out: %v), not at the lockup", time.Since(start), res.TimedOut)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -17,12 +18,15 @@ import (
 )
 
 type bootOpts struct {
-	Kernel      string
-	Initrd      string
-	Accel       string // "tcg" or "kvm"
-	MemMB       int
-	SMP         int
-	Timeout     time.Duration
+	Kernel  string
+	Initrd  string
+	Accel   string // "tcg" or "kvm"
+	MemMB   int
+	SMP     int
+	Timeout time.Duration
+	// LockupLimit is how long a soft lockup may last before the VM is
+	// stopped (lockup.go); 0 is lockupLimit.
+	LockupLimit time.Duration
 	Interactive bool
 	Append      string
 	Quiet       bool // do not echo the console (probe)
@@ -137,7 +141,7 @@ func boot(o bootOpts) (*bootResult, error) {
 	res := &bootResult{}
 	start := time.Now()
 	var mu sync.Mutex
-	lockups := &lockupWatch{limit: lockupLimit, gap: lockupGap}
+	lockups := &lockupWatch{limit: cmp.Or(o.LockupLimit, lockupLimit), gap: lockupGap}
 	var out io.Writer = os.Stdout
 	if o.Quiet {
 		out = nil
