@@ -71,7 +71,9 @@ func overload(t *testing.T, timing string) {
 	secs := fmt.Sprint(int(overloadDuration.Seconds()))
 	var clients []*Daemon
 	for k, ap := range aps {
-		srv := ap.Start(fmt.Sprintf("iperf3-server-%d", k), "iperf3", "-s", "-B", ap.IP)
+		// --forceflush: iperf3's output to a pipe is buffered, and
+		// "Server listening" would never arrive.
+		srv := ap.Start(fmt.Sprintf("iperf3-server-%d", k), "iperf3", "-s", "-B", ap.IP, "--forceflush")
 		waitFor(t, startTimeout, "iperf3 server listening", func() (bool, string) {
 			return strings.Contains(srv.Log(), "Server listening"), srv.Log()
 		})
@@ -91,8 +93,9 @@ func overload(t *testing.T, timing string) {
 		waitFor(t, 2*time.Minute, "iperf3 to finish", func() (bool, string) { return c.Exited(), "" })
 	}
 	st := status(t, m)
-	t.Logf("overload (--timing %s, %s): frames %d, peak RSS %.1f MiB, slowest status %s, air queue drops %d, overruns %d, send errors %d",
-		timing, *overloadDuration, st.Stats.Frames, peakRSS/1024, worst.Round(time.Millisecond), st.Stats.AirQueueDrops, st.Stats.Socket.Overruns, st.Stats.Socket.SendErrors)
+	ss := st.Stats.Socket
+	t.Logf("overload (--timing %s, %s): frames %d, peak RSS %.1f MiB, slowest status %s, air queue drops %d, overruns %d, send errors %d, malformed %d, answers lost (unanswered) %d",
+		timing, *overloadDuration, st.Stats.Frames, peakRSS/1024, worst.Round(time.Millisecond), st.Stats.AirQueueDrops, ss.Overruns, ss.SendErrors, ss.Malformed, ss.Unanswered)
 	if peakRSS > 200*1024 {
 		t.Errorf("the medium's RSS reached %.1f MiB", peakRSS/1024)
 	}

@@ -96,7 +96,7 @@ func (t *tool) stats(ctx context.Context) error {
 		fmt.Fprintf(w, "socket send errors:\t%d\t(sends the kernel refused)\n", ss.SendErrors)
 		fmt.Fprintf(w, "deliveries refused:\t%d\t(to idle or off-channel radios: normal)\n", ss.Rejected)
 		fmt.Fprintf(w, "deliveries skipped:\t%d\t(to a radio that had just refused one)\n", ss.Skipped)
-		fmt.Fprintf(w, "answers lost:\t%d\n", ss.Unanswered)
+		fmt.Fprintf(w, "answers lost:\t%d\t(waits for the kernel's answers to deliveries given up: a receive overrun lost them)\n", ss.Unanswered)
 		fmt.Fprintf(w, "sends:\t%d\t(%d messages)\n", ss.Sends, ss.Messages)
 	}
 	if b := st.Stats.Bus; b != nil {

@@ -25,7 +25,7 @@ const vmBootTimeout = 8 * time.Minute
 // TestLiveViewVM works the page of a medium that runs in the test VM,
 // with the seed's scenario and real traffic (seed.sh), through a port
 // QEMU forwards to the host's loopback. HWSIM_VM is the VM tool (make
-// test-browser builds it and sets it).
+// test-browser builds it and sets it, and HWSIM_VM_CACHE to its cache).
 func TestLiveViewVM(t *testing.T) {
 	vm := os.Getenv("HWSIM_VM")
 	if vm == "" {
@@ -37,9 +37,15 @@ func TestLiveViewVM(t *testing.T) {
 	token := hex.EncodeToString(b[:])
 	model, _ := filepath.Abs("../../docs/watch-five.yaml")
 	seed, _ := filepath.Abs("seed.sh")
-	cmd := exec.Command(vm, "-timeout", "15m", "-forward", fmt.Sprintf("%d:8080", port),
-		"-file", model+":/root/five.yaml", "-file", seed+":/root/seed.sh",
-		"run", "--", "bash", "/root/seed.sh", "/root/five.yaml", token)
+	args := []string{"-timeout", "15m", "-forward", fmt.Sprintf("%d:8080", port),
+		"-file", model + ":/root/five.yaml", "-file", seed + ":/root/seed.sh"}
+	if c := os.Getenv("HWSIM_VM_CACHE"); c != "" {
+		// make test-browser's CACHE: the VM tool's own default is the
+		// repository's .cache/vm.
+		args = append(args, "-cache", c)
+	}
+	args = append(args, "run", "--", "bash", "/root/seed.sh", "/root/five.yaml", token)
+	cmd := exec.Command(vm, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

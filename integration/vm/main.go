@@ -15,8 +15,9 @@
 // 10.0.2.15). -file HOST:GUEST copies a host file into the VM.
 //
 // The exit status is the status of the command run inside the VM; a VM that
-// hangs (see -timeout), panics or ends without printing its status marker
-// is a failure (exit 1, or 124 for a timeout).
+// hangs (see -timeout), panics, keeps reporting a soft lockup for two
+// minutes (stopped then, lockup.go) or ends without printing its status
+// marker is a failure (exit 1, or 124 for a timeout).
 //
 // Run integration/vm/setup.sh (make vm-deps) first.
 package main
@@ -117,6 +118,11 @@ func main() {
 	default:
 		flag.Usage()
 		os.Exit(2)
+	}
+	// Absolute: the test binary is built with the repository root as its
+	// working directory, wherever the tool was started.
+	if abs, err := filepath.Abs(*cache); err == nil {
+		*cache = abs
 	}
 	if err := os.MkdirAll(*cache, 0o755); err != nil {
 		fatalf("%v", err)
@@ -228,6 +234,10 @@ EOF
 	case res.Interrupted:
 		logf("interrupted: the VM was stopped by a signal")
 		status = 130
+	case res.Lockup != "":
+		logf("FAIL: the VM's kernel is stuck (%s); stopped rather than waiting for the %s timeout. "+
+			"An overloaded host (other VMs on its cores) or a kernel bug: see the console above", res.Lockup, *timeout)
+		status = 1
 	case res.TimedOut:
 		logf("FAIL: TIMEOUT: the VM did not finish within %s and was killed (raise with -timeout)", *timeout)
 		status = 124

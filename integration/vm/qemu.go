@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -17,12 +18,15 @@ import (
 )
 
 type bootOpts struct {
-	Kernel      string
-	Initrd      string
-	Accel       string // "tcg" or "kvm"
-	MemMB       int
-	SMP         int
-	Timeout     time.Duration
+	Kernel  string
+	Initrd  string
+	Accel   string // "tcg" or "kvm"
+	MemMB   int
+	SMP     int
+	Timeout time.Duration
+	// LockupLimit is how long a soft lockup may last before the VM is
+	// stopped (lockup.go); 0 is lockupLimit.
+	LockupLimit time.Duration
 	Interactive bool
 	Append      string
 	Quiet       bool // do not echo the console (probe)
@@ -71,9 +75,12 @@ type bootResult struct {
 	TimedOut bool
 	// Interrupted says a signal told us to stop the VM.
 	Interrupted bool
-	Lines       []string
-	BootTime    time.Duration // until VM-BOOTED
-	Elapsed     time.Duration
+	// Lockup says why the VM was stopped for a persistent soft lockup
+	// (lockup.go), "" if it was not.
+	Lockup   string
+	Lines    []string
+	BootTime time.Duration // until VM-BOOTED
+	Elapsed  time.Duration
 }
 
 var (
@@ -134,6 +141,7 @@ func boot(o bootOpts) (*bootResult, error) {
 	res := &bootResult{}
 	start := time.Now()
 	var mu sync.Mutex
+	lockups := &lockupWatch{limit: cmp.Or(o.LockupLimit, lockupLimit), gap: lockupGap}
 	var out io.Writer = os.Stdout
 	if o.Quiet {
 		out = nil
@@ -151,6 +159,11 @@ func boot(o bootOpts) (*bootResult, error) {
 		}
 		if strings.HasPrefix(line, "VM-BOOTED") && res.BootTime == 0 {
 			res.BootTime = time.Since(start)
+		}
+		if why := lockups.see(line, time.Now()); why != "" && res.Lockup == "" {
+			res.Lockup = why
+			logf("%s: stopping the VM", why)
+			cmd.Process.Kill()
 		}
 	}}
 	cmd.Stdout = tee
@@ -201,7 +214,7 @@ func boot(o bootOpts) (*bootResult, error) {
 	if o.Interactive {
 		exec.Command("stty", "sane").Run()
 	}
-	if err != nil && !res.TimedOut && !res.Marker {
+	if err != nil && !res.TimedOut && !res.Marker && res.Lockup == "" {
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			return res, fmt.Errorf("qemu: %w: %s", err, msg)
 		}
