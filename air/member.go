@@ -170,33 +170,36 @@ func (mb *Member) enqueue(subj string, b *[]byte) {
 }
 
 // Start subscribes to the other members' frames, answers and heartbeats.
-// Frames are routed as soon as the medium runs.
+// Frames are routed as soon as the medium runs, until ctx ends.
 func (mb *Member) Start(ctx context.Context) error {
 	air := mb.cfg.Air
-	subs := []struct {
+	// Frames and answers go to the medium in bursts: whatever arrived
+	// while the last burst was routed (burst.go).
+	frames, answers := make(chan *nats.Msg, inbox), make(chan *nats.Msg, inbox)
+	for _, s := range []struct {
 		subj string
-		h    nats.MsgHandler
-	}{
-		{FrameSubject(air, "*"), mb.frame},
-		{AckSubject(air, mb.cfg.Name, "*"), mb.answer},
-		{HelloSubject(air, "*"), mb.hello},
-	}
-	for _, s := range subs {
-		sub, err := mb.nc.Subscribe(s.subj, s.h)
-		if err != nil {
+		ch   chan *nats.Msg
+	}{{FrameSubject(air, "*"), frames}, {AckSubject(air, mb.cfg.Name, "*"), answers}} {
+		if _, err := mb.nc.ChanSubscribe(s.subj, s.ch); err != nil {
 			return fmt.Errorf("join air %q: subscribe to %s: %w", air, s.subj, err)
 		}
-		// Bounded: a member that cannot keep up drops (NATS counts it
-		// as a slow consumer) rather than grow without end.
-		if err := sub.SetPendingLimits(65536, 64<<20); err != nil {
-			return fmt.Errorf("join air %q: %w", air, err)
-		}
+	}
+	sub, err := mb.nc.Subscribe(HelloSubject(air, "*"), mb.hello)
+	if err != nil {
+		return fmt.Errorf("join air %q: subscribe to %s: %w", air, HelloSubject(air, "*"), err)
+	}
+	// Bounded: a member that cannot keep up drops (NATS counts it as a
+	// slow consumer) rather than grow without end.
+	if err := sub.SetPendingLimits(4096, 64<<20); err != nil {
+		return fmt.Errorf("join air %q: %w", air, err)
 	}
 	fctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	if err := mb.nc.FlushWithContext(fctx); err != nil {
 		return fmt.Errorf("join air %q: the server did not confirm the subscriptions: %w", air, err)
 	}
+	go bursts(ctx, frames, mb.frame, mb.routeFrames)
+	go bursts(ctx, answers, mb.answer, mb.settle)
 	return nil
 }
 
@@ -341,33 +344,41 @@ func (mb *Member) forgetSilent(now time.Time) {
 // lastToken returns the subject's last token: the sending member.
 func lastToken(subj string) string { return subj[strings.LastIndexByte(subj, '.')+1:] }
 
-// frame routes another member's frame.
-func (mb *Member) frame(msg *nats.Msg) {
+// frame decodes another member's frame into f; false drops it.
+func (mb *Member) frame(msg *nats.Msg, f *medium.BusFrame) bool {
 	from := lastToken(msg.Subject)
-	if from == mb.cfg.Name || mb.m == nil {
-		return
+	if from == mb.cfg.Name {
+		return false
 	}
-	var f medium.BusFrame
-	if err := DecodeFrame(msg.Data, &f); err != nil {
+	if err := DecodeFrame(msg.Data, f); err != nil {
 		mb.badMessage(from, err)
-		return
+		return false
 	}
 	f.Member = from
-	mb.m.FromBus(&f)
+	return true
 }
 
-// answer settles the status of one of this member's frames.
-func (mb *Member) answer(msg *nats.Msg) {
-	if mb.m == nil {
-		return
+func (mb *Member) routeFrames(fs []medium.BusFrame) {
+	if mb.m != nil {
+		mb.m.FromBus(fs)
 	}
+}
+
+// answer decodes an answer to one of this member's frames into a.
+func (mb *Member) answer(msg *nats.Msg, a *medium.BusAck) bool {
 	from := lastToken(msg.Subject)
-	var a medium.BusAck
-	if err := DecodeAnswer(msg.Data, &a); err != nil {
+	if err := DecodeAnswer(msg.Data, a); err != nil {
 		mb.badMessage(from, err)
-		return
+		return false
 	}
-	mb.m.AckFromBus(from, &a)
+	a.Member = from
+	return true
+}
+
+func (mb *Member) settle(as []medium.BusAck) {
+	if mb.m != nil {
+		mb.m.AckFromBus(as)
+	}
 }
 
 func (mb *Member) badMessage(from string, err error) {

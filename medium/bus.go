@@ -52,6 +52,9 @@ type BusFrame struct {
 
 // BusAck answers a BusFrame that wanted one.
 type BusAck struct {
+	// Member is the member that answers (on receipt: as the bus
+	// authenticated it, from the subject it came on).
+	Member string
 	// Seq is the frame's BusFrame.Seq.
 	Seq uint64
 	// Acked: the addressee's kernel took the frame.

@@ -175,9 +175,11 @@ type Medium struct {
 	held     []heldFrame
 	heldWait time.Duration
 	busStats BusStats
-	// Scratch frames for the bus: one published, one received.
-	busFrame BusFrame
-	busRx    hwsim.Frame
+	// Scratch for the bus: the frame published, the frames of a burst
+	// received, and those of them waiting for the burst's Sync.
+	busFrame  BusFrame
+	busRx     []hwsim.Frame
+	answering []remoteFrame
 }
 
 // New returns a Medium with no radios.

@@ -59,29 +59,44 @@ func (m *Medium) publishLocked(rt *route, st *hwsim.TxStatus) bool {
 	return true
 }
 
-// AckFromBus settles the held TX status of the frame a.Seq with the
-// answer of member, which serves the frame's addressee.
-func (m *Medium) AckFromBus(member string, a *BusAck) {
+// AckFromBus settles the held TX statuses of the frames the answers are
+// for: each answer counts only from the member that serves its frame's
+// addressee (BusAck.Member). A burst takes one lock and one send.
+func (m *Medium) AckFromBus(as []BusAck) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	conn := m.conn
+	settled := false
+	for i := range as {
+		if conn != nil && m.settleAnswerLocked(conn, &as[i]) {
+			m.busStats.AcksIn++
+			settled = true
+			continue
+		}
+		// Late (after the timeout), for a frame nobody sent, or from a
+		// member that does not serve the addressee.
+		m.busStats.Rejected++
+	}
+	if settled {
+		m.dropSettledLocked()
+		m.flushLocked(conn)
+	}
+}
+
+// settleAnswerLocked settles the held status a answers, if it may.
+func (m *Medium) settleAnswerLocked(conn hwsim.Conn, a *BusAck) bool {
 	for i := range m.held {
 		h := &m.held[i]
 		if h.seq != a.Seq || h.done {
 			continue
 		}
-		if h.member != member || conn == nil {
-			break
+		if h.member != a.Member {
+			return false
 		}
 		m.settleHeldLocked(conn, h, a)
-		m.busStats.AcksIn++
-		m.dropSettledLocked()
-		m.flushLocked(conn)
-		return
+		return true
 	}
-	// Late (after the timeout), for a frame nobody sent, or from a member
-	// that does not serve the addressee.
-	m.busStats.Rejected++
+	return false
 }
 
 // settleHeldLocked reports the held status h: acked as the answer a says,
@@ -181,57 +196,97 @@ func (m *Medium) startHeldExpiry(ctx context.Context) func() {
 	}
 }
 
-// FromBus routes a frame that member f.Member's radio sent to this
-// medium's radios, through the same blocks, denylist and link model as a
-// frame of its own radios, and answers for the addressee if it is one of
-// them. A frame from a radio its member does not serve is dropped and
-// counted. It returns at once when the medium does not run (yet).
-func (m *Medium) FromBus(bf *BusFrame) {
+// FromBus routes frames that other members' radios sent (each
+// BusFrame.Member's) to this medium's radios, through the same blocks,
+// denylist and link model as frames of its own radios, and answers for
+// the addressees that are its radios. A burst is routed under one lock,
+// with one wait for the kernel's answers and one send: under TCG a
+// system call and a wake-up cost more than routing a frame. A frame from
+// a radio its member does not serve is dropped and counted. It returns at
+// once when the medium does not run (yet).
+func (m *Medium) FromBus(bfs []BusFrame) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	conn := m.conn
-	tx := m.byHW[bf.Transmitter]
-	if conn == nil || tx == nil || tx.member == "" || tx.member != bf.Member {
-		m.busStats.Rejected++
+	if conn == nil {
+		m.busStats.Rejected += uint64(len(bfs))
 		return
 	}
-	f := &m.busRx
-	*f = hwsim.Frame{Transmitter: bf.Transmitter, Data: bf.Data, Flags: bf.Flags, Rates: bf.Rates, Freq: bf.Freq}
-	var rt route
-	st := &m.status
-	if !m.beginLocked(&rt, f, st) {
-		return
+	if cap(m.busRx) < len(bfs) {
+		m.busRx = make([]hwsim.Frame, len(bfs))
 	}
-	m.busStats.FramesIn++
-	tries := f.Rates
-	var rec *Transmission
-	if m.tap != nil {
-		rec = m.takeRecordLocked(&rt, f)
-	}
-	ticket, signal := m.deliverLocked(conn, &rt, &tries, rec)
-	acked := false
-	if ticket != 0 {
-		conn.Sync()
-		acked = conn.Delivered(ticket)
-	}
-	if bf.WantAck && rt.dst != nil && rt.dst.member == "" && !rt.noAck() {
-		a := BusAck{Seq: bf.Seq, Acked: acked, Signal: signal}
-		if m.loss != nil {
-			a.Tries = tries
-		} else {
-			a.Tries[0].Idx = -1
+	m.busRx = m.busRx[:len(bfs)]
+	answering := m.answering[:0]
+	synced := false
+	for i := range bfs {
+		bf := &bfs[i]
+		tx := m.byHW[bf.Transmitter]
+		if tx == nil || tx.member == "" || tx.member != bf.Member {
+			m.busStats.Rejected++
+			continue
 		}
-		m.bus.Answer(bf.Member, &a)
-		m.busStats.AcksOut++
+		f := &m.busRx[i]
+		*f = hwsim.Frame{Transmitter: bf.Transmitter, Data: bf.Data, Flags: bf.Flags, Rates: bf.Rates, Freq: bf.Freq}
+		a := remoteFrame{seq: bf.Seq, member: bf.Member}
+		if !m.beginLocked(&a.rt, f, &a.st) {
+			continue
+		}
+		m.busStats.FramesIn++
+		a.tries = f.Rates
+		if m.tap != nil {
+			a.rec = m.takeRecordLocked(&a.rt, f)
+		}
+		a.ticket, a.signal = m.deliverLocked(conn, &a.rt, &a.tries, a.rec)
+		a.answer = bf.WantAck && a.rt.dst != nil && a.rt.dst.member == "" && !a.rt.noAck()
+		if a.ticket != 0 || a.answer || a.rec != nil {
+			synced = synced || a.ticket != 0
+			answering = append(answering, a)
+		}
 	}
-	if rec != nil {
-		// The sender's member reports the status; the record shows what
-		// it will say.
-		m.settleLocked(&rt, st, acked, m.walked(&tries))
-		completeLocked(rec, st, ticket != 0, acked)
+	if synced {
+		conn.Sync()
+	}
+	for i := range answering {
+		a := &answering[i]
+		acked := conn.Delivered(a.ticket)
+		if a.answer {
+			ack := BusAck{Seq: a.seq, Acked: acked, Signal: a.signal}
+			if m.loss != nil {
+				ack.Tries = a.tries
+			} else {
+				ack.Tries[0].Idx = -1
+			}
+			m.bus.Answer(a.member, &ack)
+			m.busStats.AcksOut++
+		}
+		if a.rec != nil {
+			// The sender's member reports the status; the record shows
+			// what it will say.
+			m.settleLocked(&a.rt, &a.st, acked, m.walked(&a.tries))
+			completeLocked(a.rec, &a.st, a.ticket != 0, acked)
+		}
+	}
+	if m.tapRecs.used > 0 {
 		m.handOverLocked()
 	}
+	clear(answering)
+	m.answering = answering[:0]
 	m.flushLocked(conn)
+}
+
+// remoteFrame is a frame from the bus whose addressee's answer, or whose
+// capture record, waits for the burst's Sync.
+type remoteFrame struct {
+	seq    uint64
+	member string
+	rt     route
+	st     hwsim.TxStatus
+	ticket hwsim.Ticket
+	signal int32
+	tries  [hwsim.MaxTxRates]hwsim.TxRate
+	rec    *Transmission
+	// answer: the sender's member waits for this member's answer.
+	answer bool
 }
 
 // SetMemberRadios makes the radios another member serves known as its:

@@ -64,19 +64,20 @@ func (p *port) Publish(f *BusFrame) {
 		}
 		p.b.mu.Unlock()
 		for _, m := range to {
-			m.FromBus(&c)
+			m.FromBus([]BusFrame{c})
 		}
 	}
 }
 
 func (p *port) Answer(member string, a *BusAck) {
 	c := *a
+	c.Member = p.name
 	p.b.q <- func() {
 		p.b.mu.Lock()
 		m, drop := p.b.members[member], p.b.dropAnswers
 		p.b.mu.Unlock()
 		if m != nil && !drop {
-			m.AckFromBus(p.name, &c)
+			m.AckFromBus([]BusAck{c})
 		}
 	}
 }
@@ -204,13 +205,15 @@ func TestFrameFromARadioItsMemberDoesNotServeIsDropped(t *testing.T) {
 	b := bus.member(t, "b", Config{}, 1)
 	bus.join(t)
 	// Member c says it sends as a's radio.
-	b.m.FromBus(&BusFrame{Member: "c", Transmitter: vw(0), Freq: 2437, Data: beacon(vw(0))})
-	b.m.FromBus(&BusFrame{Member: "a", Transmitter: vw(1), Freq: 2437, Data: beacon(vw(1))})
+	b.m.FromBus([]BusFrame{
+		{Member: "c", Transmitter: vw(0), Freq: 2437, Data: beacon(vw(0))},
+		{Member: "a", Transmitter: vw(1), Freq: 2437, Data: beacon(vw(1))},
+	})
 	assert.Equal(t, uint64(2), b.m.BusStats().Rejected)
 	assert.Zero(t, b.m.BusStats().FramesIn)
 	// And an answer from a member that does not serve the addressee
 	// settles nothing.
-	b.m.AckFromBus("c", &BusAck{Seq: 1, Acked: true})
+	b.m.AckFromBus([]BusAck{{Member: "c", Seq: 1, Acked: true}})
 	assert.Equal(t, uint64(3), b.m.BusStats().Rejected)
 }
 
@@ -260,4 +263,23 @@ func names(rs []RemoteRadio) []string {
 		out = append(out, r.Name)
 	}
 	return out
+}
+
+// A burst of frames from the bus is one lock, one Sync and one send: one
+// batch at the fake kernel, every frame answered.
+func TestFederatedBurstIsOneBatch(t *testing.T) {
+	bus := newMemBus(t)
+	bus.member(t, "a", Config{}, 0)
+	b := bus.member(t, "b", Config{}, 1)
+	bus.join(t)
+	var burst []BusFrame
+	for i := range 5 {
+		burst = append(burst, BusFrame{Member: "a", Seq: uint64(i + 1), WantAck: true, Transmitter: vw(0), Freq: 2437,
+			Rates: chain, Data: frame(fcAuth, 0, vw(1), vw(0), vw(0))})
+	}
+	b.m.FromBus(burst)
+	got := waitBatch(t, b)
+	assert.Len(t, got.Deliveries, 5, "the burst's deliveries in one send")
+	assert.Equal(t, uint64(5), b.m.BusStats().AcksOut)
+	assert.Equal(t, uint64(5), b.m.BusStats().FramesIn)
 }
