@@ -11,6 +11,8 @@ VMTOOL   := $(VM) -cache $(abspath $(CACHE))
 VMFLAGS  ?=
 # Extra flags for the integration test binary (e.g. TESTFLAGS="-test.run WPA2 -test.count=3").
 TESTFLAGS ?=
+# The tests `make test-container` runs in the container.
+CONTAINER_TESTS ?= ^TestWPA2TwoStations$$
 # Extra flags for the test binary in `make bench` (e.g. BENCHFLAGS="-test.bench BenchmarkAir").
 BENCHFLAGS ?=
 # How long `make fuzz` runs each fuzz target.
@@ -21,7 +23,7 @@ SOAK_TIMING ?= fast
 # How long `make soak` floods the medium per timing mode (TestOverload).
 OVERLOAD ?= 60s
 
-.PHONY: help build unit fuzz vm-deps vm-tool integration test-browser test demo vm bench soak
+.PHONY: help build unit fuzz vm-deps vm-tool integration test-container test-browser test demo vm bench soak
 
 help:
 	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
@@ -30,6 +32,8 @@ help:
 	@echo "                  (testdata/fuzz) replay in every go test"
 	@echo "make vm-deps      install host packages and the VM kernel (integration/vm/setup.sh)"
 	@echo "make integration  run the integration tests in the VM (TESTFLAGS=..., VMFLAGS=...)"
+	@echo "make test-container  in the VM: build a container image (podman import, no registry) and run"
+	@echo "                  CONTAINER_TESTS (TestWPA2TwoStations) in podman run --privileged --network host"
 	@echo "make test-browser the live view (--http) in headless Chromium: a medium in the VM and one on the host"
 	@echo "                  (WATCH_SCREENSHOT=docs/watch.png saves the page)"
 	@echo "make test         unit + integration + test-browser"
@@ -90,6 +94,12 @@ vm-tool:
 
 integration: build vm-deps vm-tool
 	$(VMTOOL) $(VMFLAGS) test -- $(TESTFLAGS)
+
+# The privileged-container use (docs/interop.md): the VM builds an image
+# from a root filesystem the VM tool assembles and runs the tests in
+# podman run --privileged; the status is the test binary's in the container.
+test-container: build vm-deps vm-tool
+	$(VM) $(VMFLAGS) container -- -test.run '$(CONTAINER_TESTS)' $(TESTFLAGS)
 
 # The live view in a real browser (integration/browser): headless Chromium
 # on the host, driven by chromedp, against a medium in the VM reached

@@ -8,6 +8,10 @@
 //	go run ./integration/vm [flags] bench [-- test binary args]  run the benchmarks (BenchmarkAir, BenchmarkScale)
 //	go run ./integration/vm [flags] run -- command [args]        run one command in the VM (as root, with bash)
 //	go run ./integration/vm [flags] initramfs                   only build the initramfs
+//	go run ./integration/vm [flags] container [-- test binary args]  run the integration tests in a
+//	                                                            privileged podman container in the VM (container.go)
+//	go run ./integration/vm [flags] image                       only build that container image's root filesystem
+//	                                                            (<cache>/container-rootfs.tar, for podman import)
 //
 // -forward HOSTPORT:GUESTPORT gives the VM a network card on QEMU's user
 // network, isolated (restrict=on) but for the forwarded ports: a test on
@@ -96,7 +100,7 @@ func main() {
 		return nil
 	})
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: go run ./integration/vm [flags] test|demo|shell|bench|run|initramfs [-- args passed to the test binary, or run's command]\n")
+		fmt.Fprintf(os.Stderr, "usage: go run ./integration/vm [flags] test|demo|shell|bench|run|initramfs|container|image [-- args passed to the test binary, or run's command]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -110,7 +114,7 @@ func main() {
 		extra = extra[1:]
 	}
 	switch mode {
-	case "test", "demo", "shell", "bench", "initramfs":
+	case "test", "demo", "shell", "bench", "initramfs", "container", "image":
 	case "run":
 		if len(extra) == 0 {
 			fatalf("run: give the command after --, e.g. run -- hwsim-medium --help")
@@ -129,6 +133,9 @@ func main() {
 	}
 	if mode == "bench" && !flagSet("timeout") {
 		*timeout = benchTimeout
+	}
+	if mode == "container" && !flagSet("mem") {
+		*mem = containerMemMB
 	}
 
 	k, err := findKernel(*cache)
@@ -158,7 +165,7 @@ func main() {
 		run += "export HWSIM_MEDIUM=/usr/local/bin/hwsim-medium\n"
 	}
 	switch mode {
-	case "test", "bench", "initramfs":
+	case "test", "bench", "initramfs", "container", "image":
 		tb := *testBin
 		if tb == "" {
 			tb = filepath.Join(*cache, "integration.test")
@@ -171,6 +178,19 @@ func main() {
 				fatalf("building the integration test binary: %v", err)
 			}
 			logf("built integration test binary in %.1fs", time.Since(t1).Seconds())
+		}
+		if mode == "image" {
+			writeImage(*cache, tb, *binDir)
+			return
+		}
+		if mode == "container" {
+			args := append([]string{"-test.v", "-test.timeout=" + (*timeout - 90*time.Second).String()}, extra...)
+			r, err := addContainer(ov, *cache, tb, *binDir, args)
+			if err != nil {
+				fatalf("container mode: %v", err)
+			}
+			run += r
+			break
 		}
 		ov.testBin = tb
 		args := append([]string{"-test.v", "-test.timeout=" + (*timeout - 30*time.Second).String()}, extra...)
@@ -247,6 +267,9 @@ EOF
 	case !res.Marker:
 		logf("FAIL: the VM stopped without printing VM-EXIT-STATUS (crash or init failure; see console above); qemu: %v", err)
 		status = 1
+	}
+	if mode == "container" {
+		status = containerVerdict(res.Lines, status)
 	}
 	if mode == "test" {
 		lines := res.Lines

@@ -47,6 +47,9 @@ declare -A want=(
 	[chromium]=/usr/bin/chromium
 	# regulatory.db: 5 GHz APs need a country's rules (integration/vm/regdb.go).
 	[wireless-regdb]=/lib/firmware/regulatory.db
+	# make test-container: podman (with crun and conmon) is copied into the
+	# VM, which plays a container host (integration/vm/container.go).
+	[podman]=/usr/bin/podman
 )
 
 missing=()
