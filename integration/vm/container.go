@@ -170,7 +170,7 @@ func writeImage(cache, testBin, binDir string) {
 	if err := buildRootfs(tarball, testBin, binDir); err != nil {
 		fatalf("image mode: %v", err)
 	}
-	logf("import and run it (docs/interop.md):\n\tpodman import --change '%s' %s %s\n\t"+
+	logf("import and run it (docs/interop.md):\n\tpodman import --change 'ENV=%s' %s %s\n\t"+
 		"podman run --rm --privileged --network host -v /lib/modules:/lib/modules:ro %s integration.test -test.v -test.run '^TestWPA2TwoStations$'",
 		imagePath, tarball, containerImage, containerImage)
 }
