@@ -114,7 +114,8 @@ mount -t tmpfs -o mode=700 tmpfs /var/lib/containers || fail "mount tmpfs on /va
 podman version || fail "podman version"
 t0=$(date +%%s)
 step "podman import /root/container/rootfs.tar %[1]s"
-podman import --change 'ENV=%[2]s' /root/container/rootfs.tar %[1]s || fail "podman import"
+# --quiet: the progress bar redraws itself on the console for each chunk.
+podman import --quiet --change 'ENV=%[2]s' /root/container/rootfs.tar %[1]s || fail "podman import"
 podman images
 t1=$(date +%%s)
 step "image built in $((t1 - t0))s; running the tests in a privileged container"
