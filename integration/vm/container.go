@@ -124,7 +124,10 @@ step "%[3]s"
 rc=$?
 t2=$(date +%%s)
 step "podman run exited with status $rc after $((t2 - t1))s (the test binary's status inside the container)"
-if [ "$rc" -ne 0 ]; then
+# 125-127 are podman's own failures (podman run(1): the container could
+# not be made or its command not run); a test failure is 1, a test
+# binary's panic or timeout 2.
+if [ "$rc" -ge 125 ]; then
 	# Diagnostics only: the status stays the failure's. Does a trivial
 	# container start (and, without cgroups, does it then)?
 	podman ps -a
