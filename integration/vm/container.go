@@ -88,12 +88,17 @@ func addContainer(ov *overlay, cache, testBin, binDir string, testArgs []string)
 		return "", err
 	}
 	ov.hostFile["root/container/rootfs.tar"] = tarball
+	return containerRunScript(testArgs), nil
+}
 
+// containerRunScript is the part of run.sh that imports the image and
+// runs the test binary with testArgs in the container.
+func containerRunScript(testArgs []string) string {
 	run := []string{
 		"podman run --rm --privileged --network host -v /lib/modules:/lib/modules:ro",
 		containerImage, "/usr/local/bin/integration.test", shellQuote(testArgs),
 	}
-	return fmt.Sprintf(containerScript, containerImage, imagePath, strings.Join(run, " ")), nil
+	return fmt.Sprintf(containerScript, containerImage, imagePath, strings.Join(run, " "))
 }
 
 // containerScript prepares the VM as a container host, builds the image

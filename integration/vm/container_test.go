@@ -118,3 +118,26 @@ func TestContainerVerdict(t *testing.T) {
 		})
 	}
 }
+
+// TestContainerRunScriptParses: the generated script is valid bash, has
+// no fmt leftovers and runs the test binary with the arguments given.
+func TestContainerRunScriptParses(t *testing.T) {
+	script := containerRunScript([]string{"-test.run", "^TestWPA2TwoStations$"})
+	for _, bad := range []string{"%!", "%["} {
+		if strings.Contains(script, bad) {
+			t.Errorf("script has a formatting leftover %q:\n%s", bad, script)
+		}
+	}
+	if !strings.Contains(script, "integration.test '-test.run' '^TestWPA2TwoStations$'") {
+		t.Errorf("script does not run the test binary with the arguments:\n%s", script)
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	cmd := exec.Command(bash, "-n")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("bash -n: %v\n%s\n%s", err, out, script)
+	}
+}
