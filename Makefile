@@ -101,7 +101,7 @@ integration: build vm-deps vm-tool
 # One VM boot, about 70 s under TCG (boot 9 s, image 17 s, tests 40 s),
 # so it is part of make test.
 test-container: build vm-deps vm-tool
-	$(VM) $(VMFLAGS) container -- -test.run '$(CONTAINER_TESTS)'
+	$(VMTOOL) $(VMFLAGS) container -- -test.run '$(CONTAINER_TESTS)'
 
 # The live view in a real browser (integration/browser): headless Chromium
 # on the host, driven by chromedp, against a medium in the VM reached
