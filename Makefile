@@ -18,7 +18,7 @@ SOAK_TIMING ?= fast
 # How long `make soak` floods the medium per timing mode (TestOverload).
 OVERLOAD ?= 60s
 
-.PHONY: help build unit fuzz vm-deps vm-tool integration test-browser test demo vm bench soak
+.PHONY: help build unit fuzz vm-deps vm-tool integration test-browser test demo demo-vms vm bench soak
 
 help:
 	@echo "make build        build ./cmd/... into bin/ (CGO_ENABLED=0)"
@@ -31,6 +31,8 @@ help:
 	@echo "                  (WATCH_SCREENSHOT=docs/watch.png saves the page)"
 	@echo "make test         unit + integration + test-browser"
 	@echo "make demo         run integration/vm/demo.sh (the vwifi walkthrough) in the VM"
+	@echo "make demo-vms     the vwifi README's three-VM walkthrough: an air served on this host (loopback),"
+	@echo "                  three VMs (AP in vm1, stations in vm2 and vm3) joining it (integration/vm/demo-vms.sh)"
 	@echo "make soak         in the VM: 50 radios (10 APs, 40 stations pinging) for SOAK (10m), the medium's"
 	@echo "                  RSS, heap, goroutines and fds sampled and required flat (SOAK_TIMING=airtime);"
 	@echo "                  then unlimited UDP between 3 pairs next to 20 beaconing APs for OVERLOAD (60s),"
@@ -90,6 +92,11 @@ soak: build vm-deps vm-tool
 
 demo: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) demo
+
+# Three VMs at once (one CPU and 1 GB each) and the air's server on the
+# host's loopback; integration/vm/demovms.go.
+demo-vms: build vm-deps vm-tool
+	$(VM) $(VMFLAGS) demo-vms
 
 vm: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) shell
