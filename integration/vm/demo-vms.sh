@@ -6,19 +6,20 @@
 # one air served on the host (`hwsim-medium --serve-air ... --air-only`).
 # `make demo-vms` boots the three VMs (integration/vm/demovms.go); the
 # kernel command line gives each its role and the host's ports:
-#   demovm.role=vmN demovm.air=PORT demovm.ctl=PORT
-# The VM reaches the host's 127.0.0.1:PORT at 10.0.2.2:PORT (QEMU guest
-# forwards). On the coordination port it says "at PHASE" at each phase
+#   demovm.role=vmN demovm.host=10.0.2.4 demovm.air=PORT demovm.ctl=PORT
+# The VM reaches the host's 127.0.0.1:PORT at 10.0.2.4:PORT (QEMU guest
+# forwards; QEMU refuses them on the host's own 10.0.2.2). On the coordination port it says "at PHASE" at each phase
 # and waits for "go PHASE": the members start one after the other, and no
 # VM powers off while another still needs it. Every step's output is
 # shown; a step whose result is not the seed's fails the walkthrough, with
 # this VM's logs.
 set -euo pipefail
 
-ROLE= AIRPORT= CTLPORT=
+ROLE= AIRPORT= CTLPORT= HOST=10.0.2.4
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	demovm.role=*) ROLE=${w#*=} ;;
+	demovm.host=*) HOST=${w#*=} ;;
 	demovm.air=*) AIRPORT=${w#*=} ;;
 	demovm.ctl=*) CTLPORT=${w#*=} ;;
 	esac
@@ -34,7 +35,6 @@ esac
 N=${ROLE#vm}         # 1, 2, 3
 I=$((N - 1))         # the radio this VM's member should get: vw0, vw1, vw2
 IF=vw$I
-HOST=10.0.2.2        # the host, as QEMU's user network shows it
 AP_BSSID=00:76:77:30:00:00
 WORK="$(mktemp -d /tmp/demo-vms.XXXXXX)"
 MEDIUM_PID=
@@ -92,7 +92,7 @@ barrier() {
 	fail "lost the host's coordination connection while waiting at $1"
 }
 
-step "connect to the host (10.0.2.2 is the host's loopback, through QEMU's guest forwards)"
+step "connect to the host ($HOST:PORT is the host's 127.0.0.1:PORT, through QEMU's guest forwards)"
 end=$((SECONDS + 30))
 until exec 3<>"/dev/tcp/$HOST/$CTLPORT"; do
 	[ "$SECONDS" -lt "$end" ] || fail "cannot reach the host's coordination port $HOST:$CTLPORT"

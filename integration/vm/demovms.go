@@ -24,10 +24,11 @@ import (
 // share one air served on this host. The host runs
 // `hwsim-medium --serve-air 127.0.0.1:PORT --air-only` (no mac80211_hwsim
 // needed here); each VM runs integration/vm/demo-vms.sh, which starts
-// `hwsim-medium --radios 1 --join nats://10.0.2.2:PORT --member vmN` and
+// `hwsim-medium --radios 1 --join nats://10.0.2.4:PORT --member vmN` and
 // the seed's commands. The VMs reach the host only through guest
 // forwards to two loopback ports (the air, and this program's
-// coordination port), each relayed by this program's relay mode.
+// coordination port), each relayed by this program's relay mode: the
+// guest's 10.0.2.4:PORT is the host's 127.0.0.1:PORT (guestFwdAddr).
 //
 // The coordination port keeps the VMs in step: each VM connects, says
 // "hello vmN", and at every phase of the walkthrough says "at PHASE" and
@@ -131,7 +132,7 @@ func runDemoVMs(cfg demoVMsConfig) int {
 			}
 			res, err := boot(bootOpts{Kernel: cfg.kernel, Initrd: cfg.initrd, Accel: cfg.accel, MemMB: cfg.memMB, SMP: cfg.smp,
 				Timeout: cfg.timeout + demoVMsWindDown, Prefix: "[" + vm + "] ", Stop: stopVMs,
-				Append:    fmt.Sprintf("demovm.role=%s demovm.air=%d demovm.ctl=%d", vm, airPort, ctlPort),
+				Append:    fmt.Sprintf("demovm.role=%s demovm.host=%s demovm.air=%d demovm.ctl=%d", vm, guestFwdAddr, airPort, ctlPort),
 				GuestFwds: []guestFwd{relay(airPort), relay(ctlPort)}})
 			results[i] = res
 			c.events <- demoEvent{vm: vm, exit: true, res: res, err: err}

@@ -74,7 +74,7 @@ func TestForwards(t *testing.T) {
 	// A guest forward keeps the card restricted; commas in its command
 	// are doubled for QEMU's option syntax.
 	got = strings.Join(nicArgs(nil, []guestFwd{{4222, "/x/hwsim-vm relay 127.0.0.1:4222,y"}}), " ")
-	want = "-nic user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.2:4222-cmd:/x/hwsim-vm relay 127.0.0.1:4222,,y"
+	want = "-nic user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.4:4222-cmd:/x/hwsim-vm relay 127.0.0.1:4222,,y"
 	if got != want {
 		t.Errorf("nicArgs with a guest forward:\n got %s\nwant %s", got, want)
 	}

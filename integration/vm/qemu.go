@@ -31,7 +31,8 @@ type bootOpts struct {
 	// card at all.
 	Forwards []forward
 	// GuestFwds are the guest's only way out: connections to
-	// 10.0.2.2:Port are handed to a command that QEMU starts for each.
+	// guestFwdAddr:Port are handed to a command that QEMU starts for
+	// each.
 	GuestFwds []guestFwd
 	// Prefix, when set, prints the console line by line with Prefix in
 	// front (several VMs on one terminal) instead of byte by byte.
@@ -59,18 +60,20 @@ func parseForward(s string) (forward, error) {
 // connections arrive (QEMU's default guest address).
 const guestIP = "10.0.2.15"
 
-// guestFwd hands the guest's TCP connections to hostAddr:Port (QEMU's
-// address for the host, 10.0.2.2) to Cmd, which QEMU starts for each
-// connection with the connection as its stdin and stdout (QEMU's
-// guestfwd=...-cmd:). The command is split into words as a shell would,
-// but no shell runs it.
+// guestFwd hands the guest's TCP connections to guestFwdAddr:Port to
+// Cmd, which QEMU starts for each connection with the connection as its
+// stdin and stdout (QEMU's guestfwd=...-cmd:). The command is split into
+// words as a shell would, but no shell runs it.
 type guestFwd struct {
 	Port int
 	Cmd  string
 }
 
-// hostAddr is the host as the guest sees it on QEMU's user network.
-const hostAddr = "10.0.2.2"
+// guestFwdAddr is where the guest finds the guest forwards: QEMU's user
+// network refuses them on its own addresses (the host 10.0.2.2, the DNS
+// 10.0.2.3: "Conflicting/invalid host:port in guest forwarding rule"),
+// and 10.0.2.4 is the address it gives a guest forward that names none.
+const guestFwdAddr = "10.0.2.4"
 
 // nicArgs is the VM's network: none, or QEMU user networking restricted
 // (restrict=on) to the forwarded ports and the guest forwards: the guest
@@ -86,7 +89,7 @@ func nicArgs(fw []forward, gfw []guestFwd) []string {
 	}
 	for _, g := range gfw {
 		// A comma in an option value is written twice.
-		nic += fmt.Sprintf(",guestfwd=tcp:%s:%d-cmd:%s", hostAddr, g.Port, strings.ReplaceAll(g.Cmd, ",", ",,"))
+		nic += fmt.Sprintf(",guestfwd=tcp:%s:%d-cmd:%s", guestFwdAddr, g.Port, strings.ReplaceAll(g.Cmd, ",", ",,"))
 	}
 	return []string{"-nic", nic}
 }
