@@ -5,6 +5,7 @@
 //	go run ./integration/vm [flags] test [-- test binary args]   run the integration tests
 //	go run ./integration/vm [flags] demo                        run integration/vm/demo.sh
 //	go run ./integration/vm [flags] demo-vms                    the seed's three-VM walkthrough (demovms.go)
+//	hwsim-vm relay 127.0.0.1:PORT                               (started by QEMU) a guest forward's relay (relay.go)
 //	go run ./integration/vm [flags] shell                       interactive bash in the VM
 //	go run ./integration/vm [flags] bench [-- test binary args]  run the benchmarks (BenchmarkAir, BenchmarkScale)
 //	go run ./integration/vm [flags] run -- command [args]        run one command in the VM (as root, with bash)
