@@ -13,7 +13,8 @@
 # VM powers off while another still needs it. Every step's output is
 # shown; a step whose result is not the seed's fails the walkthrough, with
 # this VM's logs.
-set -euo pipefail
+# errtrace: a failing command in a function fails through the ERR trap too.
+set -Eeuo pipefail
 
 ROLE= AIRPORT= CTLPORT= HOST=10.0.2.4
 for w in $(cat /proc/cmdline); do
@@ -160,7 +161,13 @@ ping_ok() {
 }
 case "$ROLE" in
 vm1)
-	show iw dev "$IF" station dump | expect "Station 00:76:77:31:00:00" "vw0's station dump" | grep -E '^Station|signal:|rx packets|tx packets'
+	echo "\$ iw dev $IF station dump"
+	dump=$(iw dev "$IF" station dump)
+	grep -E '^Station|signal:|rx packets|tx packets' <<<"$dump"
+	for sta in 00:76:77:31:00:00 00:76:77:32:00:00; do
+		grep -q "^Station $sta" <<<"$dump" || fail "vw0's station dump lacks $sta:
+$dump"
+	done
 	ping_ok 10.0.0.2
 	ping_ok 10.0.0.3
 	;;
