@@ -116,7 +116,7 @@ got=$(radio)
 [ "$got" = "$IF" ] || fail "the member created $got; $ROLE's member should get $IF (vm1 vw0, vm2 vw1, vm3 vw2: the first name no other member has)"
 cat "$WORK/hwsim-medium.log"
 show iw dev | expect "Interface $IF" "iw dev"
-iw dev "$IF" info | expect "addr 00:76:77:3$I:00:00" "$IF's address"
+show iw dev "$IF" info | expect "addr 00:76:77:3$I:00:00" "$IF's address"
 iw list | expect "^Wiphy vw_phy$I\$" "iw list" >/dev/null
 echo "($IF is on wiphy vw_phy$I)"
 

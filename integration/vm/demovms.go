@@ -169,6 +169,8 @@ func runDemoVMs(cfg demoVMsConfig) int {
 		case res.Marker:
 			logf("%s: FAILED with status %d", vm, res.Status)
 			status = 1
+		case ctx.Err() != nil:
+			logf("%s: stopped (interrupted)", vm)
 		default:
 			logf("%s: FAILED: the VM stopped without its exit status (killed, crashed or timed out)", vm)
 			status = 1
