@@ -53,11 +53,17 @@ logs() {
 	echo "---- $ROLE: dmesg (last 20 lines) ----"
 	dmesg | tail -n 20
 }
+# fail may be called where stdout is redirected (expect ... >/dev/null):
+# it writes to the console, fd 9.
+exec 9>&1
 fail() {
 	trap - ERR
-	echo "DEMO FAILED in $ROLE: $*"
-	[ -n "$CONNECTED" ] && echo "fail $ROLE: $*" >&3 2>/dev/null
-	logs
+	{
+		echo "DEMO FAILED in $ROLE: $*"
+		logs
+	} >&9 2>&1
+	# The host gets the first line of the reason.
+	[ -n "$CONNECTED" ] && echo "fail $ROLE: ${1%%$'\n'*}" >&3 2>/dev/null
 	exit 1
 }
 trap 'fail "command failed at line $LINENO: $BASH_COMMAND"' ERR
@@ -84,8 +90,10 @@ barrier() {
 		"go $1") return 0 ;;
 		abort*)
 			trap - ERR
-			echo "$ROLE: stopping: the walkthrough failed elsewhere (${line#abort })"
-			logs
+			{
+				echo "$ROLE: stopping: the walkthrough failed elsewhere (${line#abort })"
+				logs
+			} >&9 2>&1
 			exit 1
 			;;
 		esac
