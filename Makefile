@@ -94,8 +94,8 @@ demo: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) demo
 
 # Three VMs at once (one CPU and 1 GB each) and the air's server on the
-# host's loopback; integration/vm/demovms.go. About a minute under TCG
-# (52 s on 2 cores), so make test runs it too.
+# host's loopback; integration/vm/demovms.go. Under a minute under TCG
+# (43-52 s on 2 cores), so make test runs it too.
 demo-vms: build vm-deps vm-tool
 	$(VM) $(VMFLAGS) demo-vms
 
