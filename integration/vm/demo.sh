@@ -15,7 +15,6 @@ WORK="$(mktemp -d /tmp/demo.XXXXXX)"
 MEDIUM_PID=
 
 step() { printf '\n\033[1m==== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*"; "$@"; }
 fail() {
 	trap - ERR
 	echo "DEMO FAILED: $*" >&2
@@ -37,23 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for <seconds> <description> <command...>: poll until command succeeds.
-wait_for() {
-	local secs=$1 desc=$2
-	shift 2
-	local end=$((SECONDS + secs))
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$end" ] || fail "timed out after ${secs}s waiting for $desc"
-		sleep 0.5
-	done
-}
-expect() { # expect <pattern> <what>: show stdin; it must match the extended regex
-	local out
-	out=$(cat)
-	printf '%s\n' "$out"
-	grep -Eq -- "$1" <<<"$out" || fail "$2: expected /$1/ in:
-$out"
-}
+# show, wait_for, expect, the seed's configuration files
+. "$(dirname "${BASH_SOURCE[0]}")/demo-lib.sh"
 
 step "Start the medium: $N radios ($PROVIDER)"
 modprobe -r mac80211_hwsim 2>/dev/null || true
@@ -108,31 +92,13 @@ show ip netns exec ns1 ip addr add 10.0.0.2/24 dev "${IF[1]}"
 show ip netns exec ns2 ip addr add 10.0.0.3/24 dev "${IF[2]}"
 
 step "Running hostapd on ${IF[0]} (the seed's hostapd.conf)"
-cat >"$WORK/hostapd.conf" <<EOF
-interface=${IF[0]}
-driver=nl80211
-debug=1
-ctrl_interface=/var/run/hostapd
-ctrl_interface_group=wheel
-channel=6
-ssid=test
-wpa=2
-wpa_passphrase=12345678
-wpa_key_mgmt=WPA-PSK
-wpa_pairwise=CCMP
-EOF
+seed_hostapd_conf "${IF[0]}" >"$WORK/hostapd.conf"
 cat "$WORK/hostapd.conf"
 show ip netns exec ns0 hostapd -i "${IF[0]}" -B -P "$WORK/hostapd.pid" -f "$WORK/hostapd.log" "$WORK/hostapd.conf"
 wait_for 30 "hostapd AP-ENABLED" grep -q AP-ENABLED "$WORK/hostapd.log"
 
 step "Running wpa_supplicant on ${IF[1]} and ${IF[2]}"
-cat >"$WORK/wpa_supplicant.conf" <<EOF
-ctrl_interface=/var/run/wpa_supplicant
-network={
-    ssid="test"
-    psk="12345678"
-}
-EOF
+seed_wpa_supplicant_conf >"$WORK/wpa_supplicant.conf"
 cat "$WORK/wpa_supplicant.conf"
 show ip netns exec ns1 wpa_supplicant -i "${IF[1]}" -B -P "$WORK/wpa1.pid" -f "$WORK/wpa1.log" -c "$WORK/wpa_supplicant.conf"
 show ip netns exec ns2 wpa_supplicant -i "${IF[2]}" -B -P "$WORK/wpa2.pid" -f "$WORK/wpa2.log" -c "$WORK/wpa_supplicant.conf"

@@ -61,14 +61,21 @@ func TestForwards(t *testing.T) {
 			t.Errorf("parseForward(%q) accepted", bad)
 		}
 	}
-	if got := strings.Join(nicArgs(nil), " "); got != "-nic none" {
+	if got := strings.Join(nicArgs(nil, nil), " "); got != "-nic none" {
 		t.Errorf("no forwards: %s", got)
 	}
 	// Forwarded ports listen on the host's loopback only, and the guest
 	// is isolated from the host and the outside.
-	got := strings.Join(nicArgs([]forward{{18080, 8080}, {2222, 22}}), " ")
+	got := strings.Join(nicArgs([]forward{{18080, 8080}, {2222, 22}}, nil), " ")
 	want := "-nic user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=tcp:127.0.0.1:2222-:22"
 	if got != want {
 		t.Errorf("nicArgs:\n got %s\nwant %s", got, want)
+	}
+	// A guest forward keeps the card restricted; commas in its command
+	// are doubled for QEMU's option syntax.
+	got = strings.Join(nicArgs(nil, []guestFwd{{4222, "/x/hwsim-vm relay 127.0.0.1:4222,y"}}), " ")
+	want = "-nic user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.4:4222-cmd:/x/hwsim-vm relay 127.0.0.1:4222,,y"
+	if got != want {
+		t.Errorf("nicArgs with a guest forward:\n got %s\nwant %s", got, want)
 	}
 }

@@ -31,8 +31,18 @@ type bootOpts struct {
 	Append      string
 	Quiet       bool // do not echo the console (probe)
 	// Forwards are host ports forwarded to guest ports (user
-	// networking); none means the VM has no network card at all.
+	// networking); none (and no GuestFwds) means the VM has no network
+	// card at all.
 	Forwards []forward
+	// GuestFwds are the guest's only way out: connections to
+	// guestFwdAddr:Port are handed to a command that QEMU starts for
+	// each.
+	GuestFwds []guestFwd
+	// Prefix, when set, prints the console line by line with Prefix in
+	// front (several VMs on one terminal) instead of byte by byte.
+	Prefix string
+	// Stop, when closed, kills the VM.
+	Stop <-chan struct{}
 }
 
 // forward forwards TCP port Host on the host's loopback to port Guest of
@@ -54,16 +64,36 @@ func parseForward(s string) (forward, error) {
 // connections arrive (QEMU's default guest address).
 const guestIP = "10.0.2.15"
 
+// guestFwd hands the guest's TCP connections to guestFwdAddr:Port to
+// Cmd, which QEMU starts for each connection with the connection as its
+// stdin and stdout (QEMU's guestfwd=...-cmd:). The command is split into
+// words as a shell would, but no shell runs it.
+type guestFwd struct {
+	Port int
+	Cmd  string
+}
+
+// guestFwdAddr is where the guest finds the guest forwards: QEMU's user
+// network refuses them on its own addresses (the host 10.0.2.2, the DNS
+// 10.0.2.3: "Conflicting/invalid host:port in guest forwarding rule"),
+// and 10.0.2.4 is the address it gives a guest forward that names none.
+const guestFwdAddr = "10.0.2.4"
+
 // nicArgs is the VM's network: none, or QEMU user networking restricted
-// to the forwarded ports: the guest reaches neither the host nor
-// anything beyond, and the host side listens on 127.0.0.1 only.
-func nicArgs(fw []forward) []string {
-	if len(fw) == 0 {
+// (restrict=on) to the forwarded ports and the guest forwards: the guest
+// reaches neither the host nor anything beyond but through the guest
+// forwards' commands, and the host side listens on 127.0.0.1 only.
+func nicArgs(fw []forward, gfw []guestFwd) []string {
+	if len(fw) == 0 && len(gfw) == 0 {
 		return []string{"-nic", "none"}
 	}
 	nic := "user,model=virtio-net-pci,restrict=on"
 	for _, f := range fw {
 		nic += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:%d", f.Host, f.Guest)
+	}
+	for _, g := range gfw {
+		// A comma in an option value is written twice.
+		nic += fmt.Sprintf(",guestfwd=tcp:%s:%d-cmd:%s", guestFwdAddr, g.Port, strings.ReplaceAll(g.Cmd, ",", ",,"))
 	}
 	return []string{"-nic", nic}
 }
@@ -123,7 +153,7 @@ func qemuArgs(o bootOpts) []string {
 		"-smp", strconv.Itoa(o.SMP), "-m", strconv.Itoa(o.MemMB),
 		"-nographic", "-no-reboot",
 	}
-	args = append(args, nicArgs(o.Forwards)...)
+	args = append(args, nicArgs(o.Forwards, o.GuestFwds)...)
 	return append(args,
 		"-device", "virtio-rng-pci",
 		"-kernel", o.Kernel, "-initrd", o.Initrd,
@@ -143,12 +173,15 @@ func boot(o bootOpts) (*bootResult, error) {
 	var mu sync.Mutex
 	lockups := &lockupWatch{limit: cmp.Or(o.LockupLimit, lockupLimit), gap: lockupGap}
 	var out io.Writer = os.Stdout
-	if o.Quiet {
+	if o.Quiet || o.Prefix != "" {
 		out = nil
 	}
 	tee := &lineTee{out: out, onLine: func(line string) {
 		mu.Lock()
 		defer mu.Unlock()
+		if o.Prefix != "" && !o.Quiet {
+			fmt.Fprintf(os.Stdout, "%s%s\n", o.Prefix, line)
+		}
 		res.Lines = append(res.Lines, line)
 		if m := markerRE.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 			res.Marker = true
@@ -187,6 +220,20 @@ func boot(o bootOpts) (*bootResult, error) {
 		mu.Unlock()
 		cmd.Process.Kill()
 	})
+	exited := make(chan struct{})
+	defer close(exited)
+	if o.Stop != nil {
+		go func() {
+			select {
+			case <-o.Stop:
+				mu.Lock()
+				res.Interrupted = true
+				mu.Unlock()
+				cmd.Process.Kill()
+			case <-exited:
+			}
+		}()
+	}
 	// qemu has its own process group, so a signal to us (a test that is
 	// done with its VM, a terminal ^C) does not reach it: pass it on,
 	// rather than leave qemu running without us.
