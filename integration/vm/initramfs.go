@@ -36,8 +36,13 @@ var (
 		"libaes", "michael_mic", "libarc4", "seqiv", "cfg80211", "mac80211",
 		"virtio_pci", "virtio_rng",
 	}
-	// virtio_net is the network card of -forward.
-	extraModules = []string{"mac80211_hwsim", "virtio_net"}
+	// virtio_net is the network card of -forward. iwd does its
+	// cryptography through the kernel (AF_ALG sockets, the rest are
+	// the algorithms it asks for that Debian builds as modules): the
+	// iwd tests load iwdModules.
+	extraModules = append([]string{"mac80211_hwsim", "virtio_net"}, iwdModules...)
+	iwdModules   = []string{"af_alg", "algif_hash", "algif_skcipher", "cmac", "ecb", "md4",
+		"sha512_generic", "des_generic", "pkcs8_key_parser"}
 )
 
 type kernel struct {

@@ -47,6 +47,10 @@ declare -A want=(
 	[chromium]=/usr/bin/chromium
 	# regulatory.db: 5 GHz APs need a country's rules (integration/vm/regdb.go).
 	[wireless-regdb]=/lib/firmware/regulatory.db
+	# iwd as a station in the interop matrix (docs/interop.md); iwd needs
+	# a system bus (dbus-daemon).
+	[iwd]=/usr/libexec/iwd
+	[dbus]=/usr/bin/dbus-daemon
 )
 
 missing=()
