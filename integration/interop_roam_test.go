@@ -104,10 +104,7 @@ func TestInteropRoam(t *testing.T) {
 							sta.MAC, tail(keyEvents(hostapd2.Log()), 30))
 					}
 				}
-				sta.Ping(t, ap2.IP, 3)
-				if m := activeMedium.Load(); m != nil && !t.Failed() {
-					m.assertCarried(t, ap2.Iface, sta.Iface)
-				}
+				pingCarried(t, ap2, sta)
 			})
 		}
 	})
