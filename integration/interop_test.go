@@ -88,15 +88,7 @@ func TestInterop5GHz(t *testing.T) {
 				}
 				s := sta.StartStation(ssid, pass)
 				s.WaitCompleted(t)
-				link := sta.NS.MustExec(t, "iw", "dev", sta.Iface, "link")
-				t.Logf("iw dev %s link:\n%s", sta.Iface, link)
-				if !regexp.MustCompile(`(?m)^\s*freq: 5180(\.0)?$`).MatchString(link) {
-					t.Errorf("iw dev %s link: want freq: 5180", sta.Iface)
-				}
-				sta.Ping(t, ap.IP, 3)
-				if m := activeMedium.Load(); m != nil && !t.Failed() {
-					m.assertCarried(t, ap.Iface, sta.Iface)
-				}
+				wantLinkFreq(t, ap, sta, 5180)
 			})
 		}
 	})

@@ -38,7 +38,12 @@ var (
 	}
 	// virtio_net is the network card of -forward; veth links the network
 	// namespaces of a federated air's members (TestFederationTwoNamespaces).
-	extraModules = []string{"mac80211_hwsim", "virtio_net", "veth"}
+	// iwd does its cryptography through the kernel (AF_ALG sockets, the
+	// rest are the algorithms it asks for that Debian builds as modules):
+	// the iwd tests load iwdModules.
+	extraModules = append([]string{"mac80211_hwsim", "virtio_net", "veth"}, iwdModules...)
+	iwdModules   = []string{"af_alg", "algif_hash", "algif_skcipher", "cmac", "ecb", "md4",
+		"sha512_generic", "des_generic", "pkcs8_key_parser"}
 )
 
 type kernel struct {

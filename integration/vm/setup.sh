@@ -50,6 +50,10 @@ declare -A want=(
 	# make test-container: podman (with crun and conmon) is copied into the
 	# VM, which plays a container host (integration/vm/container.go).
 	[podman]=/usr/bin/podman
+	# iwd as a station in the interop matrix (docs/interop.md); iwd needs
+	# a system bus (dbus-daemon).
+	[iwd]=/usr/libexec/iwd
+	[dbus]=/usr/bin/dbus-daemon
 )
 
 missing=()

@@ -1,0 +1,111 @@
+//go:build integration
+
+package integration
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// connectedToRE reads the BSSID of `iw dev <iface> link` (no match when not
+// connected).
+var connectedToRE = regexp.MustCompile(`Connected to ([0-9a-f:]{17})`)
+
+// linkBSSID returns the BSSID the actor's interface is connected to
+// ("" when none) and the `iw dev link` output.
+func (a *Actor) linkBSSID() (string, string) {
+	link, _ := a.NS.Exec("iw", "dev", a.Iface, "link")
+	if m := connectedToRE.FindStringSubmatch(link); m != nil {
+		return m[1], link
+	}
+	return "", link
+}
+
+// waitInScan waits until the station's wpa_supplicant lists bssid in its
+// scan results, asking for a scan on each try (a scan can be refused
+// while another runs).
+func (s *Station) waitInScan(t *testing.T, bssid string) {
+	t.Helper()
+	waitFor(t, connectTimeout, bssid+" in "+s.a.Iface+"'s scan results", func() (bool, string) {
+		s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan")
+		res, _ := s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan_results")
+		return strings.Contains(res, bssid), res
+	})
+}
+
+// TestInteropRoam: two APs with one SSID and passphrase on one channel.
+// The station associates to the first (the only one up), then, with the
+// second up and in its scan results, roams to it with `wpa_cli roam
+// <bssid>`: `iw dev link` shows the second BSSID, wpa_state is COMPLETED
+// again and the station pings the second AP. "PSK" re-runs the full
+// authentication and 4-way handshake with the second AP; "FT-PSK" is
+// 802.11r fast transition over the air (one mobility domain, PMK-R1 made
+// locally from the PSK, ft_psk_generate_local=1), checked by the second
+// AP's "authentication OK (FT)" and the station's key_mgmt=FT-PSK.
+func TestInteropRoam(t *testing.T) {
+	const ssid, pass = "roam", "roam-secret"
+	rows := []struct {
+		name, keyMgmt string
+		// ap returns the extra hostapd lines of AP i (1 or 2).
+		ap func(i int) string
+		// ft: the roam must be a fast transition.
+		ft bool
+	}{
+		{"PSK", "WPA-PSK", func(int) string { return "" }, false},
+		{"FT-PSK", "FT-PSK", func(i int) string {
+			return fmt.Sprintf("mobility_domain=a1b2\nnas_identifier=ap%d.hwsim.test\nft_over_ds=0\nft_psk_generate_local=1", i)
+		}, true},
+	}
+	forEachProvider(t, func(t *testing.T, p Provider) {
+		for _, row := range rows {
+			t.Run(row.name, func(t *testing.T) {
+				tb := NewTestbed(t, p, 3)
+				ap1 := tb.Place(0, "10.0.16.1/24")
+				ap2 := tb.Place(1, "10.0.16.2/24")
+				sta := tb.Place(2, "10.0.16.3/24")
+				cfg := func(i int) APConfig {
+					return APConfig{SSID: ssid, Passphrase: pass, Channel: 11, KeyMgmt: row.keyMgmt, Extra: row.ap(i)}
+				}
+				ap1.StartAP(cfg(1))
+				s := sta.startSupplicant(fmt.Sprintf(`network={
+	ssid="%s"
+	psk="%s"
+	key_mgmt=%s
+}
+`, ssid, pass, row.keyMgmt))
+				s.WaitCompleted(t)
+				if got, link := sta.linkBSSID(); got != ap1.MAC {
+					t.Fatalf("%s: connected to %q, want the first AP %s:\n%s", sta.Iface, got, ap1.MAC, link)
+				}
+				sta.Ping(t, ap1.IP, 2)
+
+				hostapd2 := ap2.StartAP(cfg(2))
+				s.waitInScan(t, ap2.MAC)
+				if out := s.cli(t, "roam", ap2.MAC); !strings.Contains(out, "OK") {
+					t.Fatalf("wpa_cli roam %s: %s", ap2.MAC, out)
+				}
+				waitFor(t, connectTimeout, sta.Iface+" connected to the second AP "+ap2.MAC, func() (bool, string) {
+					got, link := sta.linkBSSID()
+					return got == ap2.MAC && s.State() == "COMPLETED", link
+				})
+				st, _ := s.Status()
+				t.Logf("after the roam: wpa_cli status:\n%s", st)
+				if !strings.Contains(st, "bssid="+ap2.MAC) {
+					t.Errorf("%s: wpa_cli status does not name the second AP %s:\n%s", sta.Iface, ap2.MAC, st)
+				}
+				if row.ft {
+					if !strings.Contains(st, "key_mgmt=FT-PSK") {
+						t.Errorf("%s: want key_mgmt=FT-PSK after the roam:\n%s", sta.Iface, st)
+					}
+					if !strings.Contains(hostapd2.Log(), "authentication OK (FT)") {
+						t.Errorf("the second AP did not authenticate %s by fast transition (no \"authentication OK (FT)\"):\n%s",
+							sta.MAC, tail(keyEvents(hostapd2.Log()), 30))
+					}
+				}
+				pingCarried(t, ap2, sta)
+			})
+		}
+	})
+}
