@@ -76,11 +76,11 @@ radios:
 	}
 
 	// What the frames said about the radios.
-	info := fmt.Sprintf(`hwsim_medium_radio_info{bssid="%s",hwaddr="%s",radio="%s",role="ap",wiphy="%s"}`, ap.MAC, ap.MAC, ap.Iface, ap.Phy)
+	info := fmt.Sprintf(`hwsim_medium_radio_info{bssid="%s",hwaddr="%s",member="",radio="%s",role="ap",wiphy="%s"}`, ap.MAC, ap.MAC, ap.Iface, ap.Phy)
 	if after[info] != 1 {
 		t.Errorf("/metrics has no %s:\n%s", info, grepMetrics(after, "radio_info"))
 	}
-	info = fmt.Sprintf(`hwsim_medium_radio_info{bssid="%s",hwaddr="%s",radio="%s",role="station",wiphy="%s"}`, ap.MAC, sta.MAC, sta.Iface, sta.Phy)
+	info = fmt.Sprintf(`hwsim_medium_radio_info{bssid="%s",hwaddr="%s",member="",radio="%s",role="station",wiphy="%s"}`, ap.MAC, sta.MAC, sta.Iface, sta.Phy)
 	if after[info] != 1 {
 		t.Errorf("/metrics has no %s:\n%s", info, grepMetrics(after, "radio_info"))
 	}
