@@ -81,7 +81,7 @@ func main() {
 	cache := flag.String("cache", filepath.Join(root, ".cache", "vm"), "cache dir (kernel from setup.sh, initramfs parts)")
 	binDir := flag.String("bin", filepath.Join(root, "bin"), "dir whose executables are copied to /usr/local/bin in the VM")
 	testBin := flag.String("test-bin", "", "prebuilt integration test binary (default: build it with go test -c -tags integration ./integration/)")
-	timeout := flag.Duration("timeout", 15*time.Minute, "kill the VM after this long and fail")
+	timeout := flag.Duration("timeout", 30*time.Minute, "kill the VM after this long and fail (the integration tests take about 16 minutes under TCG)")
 	accel := flag.String("accel", "auto", "auto (use KVM only if a probe VM boots with it), tcg or kvm")
 	mem := flag.Int("mem", 1024, "VM memory in MB")
 	smp := flag.Int("smp", 2, "VM CPUs")
