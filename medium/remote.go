@@ -103,31 +103,23 @@ func (m *Medium) settleAnswerLocked(conn hwsim.Conn, a *BusAck) bool {
 // or not acked when no answer came (a nil).
 func (m *Medium) settleHeldLocked(conn hwsim.Conn, h *heldFrame, a *BusAck) {
 	h.done = true
-	st := &h.st
-	live := m.radioByIDLocked(h.tx.ID) == h.tx
-	switch {
-	case a != nil && a.Acked:
-		st.Flags |= hwsim.TxStatAck
-		st.Signal = a.Signal
-		if live {
-			h.tx.stats.Acked++
-		}
-		if a.Tries[0].Idx >= 0 {
-			st.Rates = a.Tries
-		} else {
-			firstRateOnly(&st.Rates)
-		}
-	default:
-		if live {
-			h.tx.stats.NotAcked++
-		}
-		if a != nil && a.Tries[0].Idx >= 0 {
-			failRates(&st.Rates)
-		} else {
-			firstRateOnly(&st.Rates)
-		}
+	// The radio may be gone (its counters with it); the kernel still
+	// gets the status.
+	var stats *RadioStats
+	if m.radioByIDLocked(h.tx.ID) == h.tx {
+		stats = &h.tx.stats
 	}
-	conn.Status(st)
+	// The answering member walked the retry chain only with a loss model.
+	var tries *[hwsim.MaxTxRates]hwsim.TxRate
+	if a != nil && a.Tries[0].Idx >= 0 {
+		tries = &a.Tries
+	}
+	acked := a != nil && a.Acked
+	if acked {
+		h.st.Signal = a.Signal
+	}
+	settleStatus(&h.st, stats, false, acked, tries)
+	conn.Status(&h.st)
 }
 
 // dropSettledLocked forgets the settled statuses at the front of the

@@ -9,23 +9,34 @@ import "github.com/hwsim-medium/hwsim-medium/hwsim"
 // own delivery does, so mac80211's counters (tx retries, tx failed) read
 // the same through the medium as without it.
 func (m *Medium) settleLocked(rt *route, st *hwsim.TxStatus, acked bool, tries *[hwsim.MaxTxRates]hwsim.TxRate) {
+	settleStatus(st, &rt.tx.stats, rt.noAck(), acked, tries)
+}
+
+// settleStatus is settleLocked for a frame whose route is gone (a status
+// held for another member's answer, remote.go): noAck says nobody acks
+// the frame, stats are the transmitter's counters (nil: not counted).
+func settleStatus(st *hwsim.TxStatus, stats *RadioStats, noAck, acked bool, tries *[hwsim.MaxTxRates]hwsim.TxRate) {
+	var discard RadioStats
+	if stats == nil {
+		stats = &discard
+	}
 	switch {
-	case rt.noAck():
+	case noAck:
 		st.Flags |= hwsim.TxStatAck
 		firstRateOnly(&st.Rates)
 	case acked:
 		st.Flags |= hwsim.TxStatAck
-		rt.tx.stats.Acked++
+		stats.Acked++
 		if tries != nil {
 			st.Rates = *tries
 		} else {
 			firstRateOnly(&st.Rates)
 		}
 	case tries == nil:
-		rt.tx.stats.NotAcked++
+		stats.NotAcked++
 		firstRateOnly(&st.Rates)
 	default:
-		rt.tx.stats.NotAcked++
+		stats.NotAcked++
 		failRates(&st.Rates)
 	}
 }
