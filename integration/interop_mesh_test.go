@@ -80,6 +80,7 @@ func meshSAELine(t *testing.T, tb *Testbed, pcap string) {
 		return ok, b.String()
 	})
 	t.Logf("%d peer links ESTAB at both ends %.1fs after the mesh points started", len(links), time.Since(start).Seconds())
+	logMeshTimelines(t, sups[:])
 	for _, l := range links {
 		meshLinkSecured(t, nodes[l[0]], sups[l[0]], nodes[l[1]])
 		meshLinkSecured(t, nodes[l[1]], sups[l[1]], nodes[l[0]])
@@ -96,6 +97,26 @@ func meshSAELine(t *testing.T, tb *Testbed, pcap string) {
 		tb.stopDaemons()
 		m.daemon.Stop() // the capture file is complete once the medium has stopped
 		meshEncryptedOnAir(t, pcap)
+	}
+}
+
+// meshEventRE picks the lines of a wpa_supplicant -t log that tell how a
+// secure mesh came up: MESH- events, SAE states, established peer links.
+var meshEventRE = regexp.MustCompile(`MESH-|SAE: State|plink with`)
+
+// logMeshTimelines logs each mesh point's way to its peer links, in
+// seconds from the first MESH-GROUP-STARTED of any of them: where the
+// time to ESTAB went (scan, SAE, AMPE, a retry).
+func logMeshTimelines(t *testing.T, sups []*Station) {
+	t.Helper()
+	t0 := 0.0
+	for _, s := range sups {
+		if st, ok := logTime(s.Log(), meshStart); ok && (t0 == 0 || st < t0) {
+			t0 = st
+		}
+	}
+	for _, s := range sups {
+		t.Logf("%s, from the first MESH-GROUP-STARTED:\n%s", s.a.Iface, timeline(s.Log(), t0, meshEventRE))
 	}
 }
 
