@@ -101,8 +101,9 @@ func meshSAELine(t *testing.T, tb *Testbed, pcap string) {
 }
 
 // meshEventRE picks the lines of a wpa_supplicant -t log that tell how a
-// secure mesh came up: MESH- events, SAE states, established peer links.
-var meshEventRE = regexp.MustCompile(`MESH-|SAE: State|plink with`)
+// secure mesh came up: start, scan results, MESH- events, SAE states,
+// established peer links.
+var meshEventRE = regexp.MustCompile(`Initializing interface|CTRL-EVENT-SCAN-RESULTS|MESH-|SAE: State|plink with`)
 
 // logMeshTimelines logs each mesh point's way to its peer links, in
 // seconds from the first MESH-GROUP-STARTED of any of them: where the
