@@ -30,9 +30,11 @@ const (
 // echoes to the last are forwarded by the middle one on the path HWMP
 // found; the medium's capture shows that every data frame on the air was
 // encrypted. The kernel's own delivery has no link block, so there two
-// nodes peer and ping: with three, all in range of each other, the
-// peerings took 12-34 s in the VM (SAE and AMPE restarted over and over),
-// against 4.4 s for the line through the medium.
+// nodes peer and ping. Three all in range of each other peered in
+// 2.8-5.8 s in the VM with either provider on a quiet host, but in 12-34 s
+// kernel-direct while the host was busy (SAE and AMPE restarted over and
+// over, each node computing SAE for two peers at once), where the line
+// through the medium took 4.4 s: two nodes keep the row cheap and steady.
 func TestInteropMeshSAE(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, p Provider) {
 		if _, ok := p.(medium); !ok {
@@ -42,12 +44,6 @@ func TestInteropMeshSAE(t *testing.T) {
 		pcap := filepath.Join(t.TempDir(), "mesh.pcapng")
 		meshSAE(t, NewTestbed(t, medium{args: []string{"--pcap", pcap}}, 3), pcap, true)
 	})
-}
-
-// TestMeshSAETriangleExplore: EXPLORATORY, three SAE mesh points through
-// the medium, all in range.
-func TestMeshSAETriangleExplore(t *testing.T) {
-	meshSAE(t, NewTestbed(t, medium{}, 3), "", false)
 }
 
 // meshSAE runs an SAE mesh point on each of tb's radios and checks that
