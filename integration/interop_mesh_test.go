@@ -31,9 +31,9 @@ const (
 // found; the medium's capture shows that every data frame on the air was
 // encrypted. The kernel's own delivery has no link block, so there two
 // nodes peer and ping. Three all in range of each other peered in
-// 2.8-5.8 s in the VM with either provider on a quiet host, but in 12-34 s
+// 2.8-5.8 s in the VM with either provider on a quiet host, but in 21-34 s
 // kernel-direct while the host was busy (SAE and AMPE restarted over and
-// over, each node computing SAE for two peers at once), where the line
+// over, each node running SAE with two peers at once), where the line
 // through the medium took 4.4 s: two nodes keep the row cheap and steady.
 func TestInteropMeshSAE(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, p Provider) {
