@@ -161,6 +161,13 @@ func timeline(log string, t0 float64, re *regexp.Regexp) string {
 // StartMeshSAE runs wpa_supplicant on the actor as an SAE-secured 802.11s
 // mesh point.
 func (a *Actor) StartMeshSAE(ssid, passphrase string, freq int) *Station {
+	a.tb.t.Helper()
+	return a.startMeshSAE(ssid, passphrase, freq, "")
+}
+
+// startMeshSAE is StartMeshSAE with extra lines for the network block
+// (e.g. "ieee80211w=2").
+func (a *Actor) startMeshSAE(ssid, passphrase string, freq int, extra string) *Station {
 	t := a.tb.t
 	t.Helper()
 	a.NS.MustExec(t, "iw", "dev", a.Iface, "set", "type", "mp")
@@ -170,8 +177,8 @@ func (a *Actor) StartMeshSAE(ssid, passphrase string, freq int) *Station {
 	frequency=%d
 	key_mgmt=SAE
 	psk="%s"
-}
-`, ssid, freq, passphrase))
+%s}
+`, ssid, freq, passphrase, extra))
 }
 
 // TestMeshSAEPeering: two wpa_supplicant mesh points with SAE peer, and

@@ -232,36 +232,15 @@ type captureStats struct {
 // protected data frames, and ICMP echo requests and replies in the clear.
 func readCaptureFile(t *testing.T, path string) captureStats {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewNgReader(f, pcapgo.NgReaderOptions{})
-	if err != nil {
-		t.Fatalf("%s: %v", filepath.Base(path), err)
-	}
 	var st captureStats
-	for {
-		data, _, err := r.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			return st
-		}
-		if err != nil {
-			t.Fatalf("%s: record %d: %v", filepath.Base(path), st.records+1, err)
-		}
-		st.records++
-		if len(data) < 4 {
-			t.Fatalf("%s: record %d: no radiotap header", filepath.Base(path), st.records)
-		}
-		frame := data[int(data[2])|int(data[3])<<8:]
+	st.records = eachCapturedFrame(t, path, func(frame []byte) {
 		h, err := mac.Parse(frame)
 		if err != nil || !h.FC.IsData() {
-			continue
+			return
 		}
 		if h.FC.Protected() {
 			st.protected++
-			continue
+			return
 		}
 		switch icmpType(h.Body(frame)) {
 		case 8:
@@ -269,6 +248,36 @@ func readCaptureFile(t *testing.T, path string) captureStats {
 		case 0:
 			st.replies++
 		}
+	})
+	return st
+}
+
+// eachCapturedFrame calls f with the 802.11 frame (radiotap header cut
+// off) of every record of the pcapng file at path, and returns how many
+// records it read.
+func eachCapturedFrame(t *testing.T, path string, f func(frame []byte)) int {
+	t.Helper()
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	r, err := pcapgo.NewNgReader(file, pcapgo.NgReaderOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
+	}
+	for records := 0; ; records++ {
+		data, _, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			return records
+		}
+		if err != nil {
+			t.Fatalf("%s: record %d: %v", filepath.Base(path), records+1, err)
+		}
+		if len(data) < 4 {
+			t.Fatalf("%s: record %d: no radiotap header", filepath.Base(path), records+1)
+		}
+		f(data[int(data[2])|int(data[3])<<8:])
 	}
 }
 
