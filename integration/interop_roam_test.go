@@ -35,6 +35,45 @@ func (s *Station) waitInScan(t *testing.T, bssid string) {
 	})
 }
 
+// roamSecurity is how a roaming row secures its network, one SSID and
+// passphrase on every AP.
+type roamSecurity struct {
+	name, keyMgmt string
+	// ap returns the extra hostapd lines of AP i (1 or 2).
+	ap func(i int) string
+	// ft: the roam must be a fast transition.
+	ft bool
+}
+
+// roamSecurities: "PSK" re-runs the full authentication and 4-way
+// handshake with the second AP; "FT-PSK" is 802.11r fast transition over
+// the air (one mobility domain, the PMK-R1 made locally from the PSK by
+// each AP, ft_psk_generate_local=1, so the APs need no keys of each other
+// and no link between them).
+var roamSecurities = []roamSecurity{
+	{"PSK", "WPA-PSK", func(int) string { return "" }, false},
+	{"FT-PSK", "FT-PSK", func(i int) string {
+		return fmt.Sprintf("mobility_domain=a1b2\nnas_identifier=ap%d.hwsim.test\nft_over_ds=0\nft_psk_generate_local=1", i)
+	}, true},
+}
+
+// checkFT checks, for a fast-transition row, that the roam to the AP whose
+// hostapd is ap2 was one: the station's wpa_cli status (st) says FT-PSK and
+// the AP logged "authentication OK (FT)".
+func (row roamSecurity) checkFT(t *testing.T, st string, ap2 *Daemon, sta *Actor) {
+	t.Helper()
+	if !row.ft {
+		return
+	}
+	if !strings.Contains(st, "key_mgmt=FT-PSK") {
+		t.Errorf("%s: want key_mgmt=FT-PSK after the roam:\n%s", sta.Iface, st)
+	}
+	if !strings.Contains(ap2.Log(), "authentication OK (FT)") {
+		t.Errorf("the second AP did not authenticate %s by fast transition (no \"authentication OK (FT)\"):\n%s",
+			sta.MAC, tail(keyEvents(ap2.Log()), 30))
+	}
+}
+
 // TestInteropRoam: two APs with one SSID and passphrase on one channel.
 // The station associates to the first (the only one up), then, with the
 // second up and in its scan results, roams to it with `wpa_cli roam
@@ -46,20 +85,8 @@ func (s *Station) waitInScan(t *testing.T, bssid string) {
 // AP's "authentication OK (FT)" and the station's key_mgmt=FT-PSK.
 func TestInteropRoam(t *testing.T) {
 	const ssid, pass = "roam", "roam-secret"
-	rows := []struct {
-		name, keyMgmt string
-		// ap returns the extra hostapd lines of AP i (1 or 2).
-		ap func(i int) string
-		// ft: the roam must be a fast transition.
-		ft bool
-	}{
-		{"PSK", "WPA-PSK", func(int) string { return "" }, false},
-		{"FT-PSK", "FT-PSK", func(i int) string {
-			return fmt.Sprintf("mobility_domain=a1b2\nnas_identifier=ap%d.hwsim.test\nft_over_ds=0\nft_psk_generate_local=1", i)
-		}, true},
-	}
 	forEachProvider(t, func(t *testing.T, p Provider) {
-		for _, row := range rows {
+		for _, row := range roamSecurities {
 			t.Run(row.name, func(t *testing.T) {
 				tb := NewTestbed(t, p, 3)
 				ap1 := tb.Place(0, "10.0.16.1/24")
@@ -95,15 +122,7 @@ func TestInteropRoam(t *testing.T) {
 				if !strings.Contains(st, "bssid="+ap2.MAC) {
 					t.Errorf("%s: wpa_cli status does not name the second AP %s:\n%s", sta.Iface, ap2.MAC, st)
 				}
-				if row.ft {
-					if !strings.Contains(st, "key_mgmt=FT-PSK") {
-						t.Errorf("%s: want key_mgmt=FT-PSK after the roam:\n%s", sta.Iface, st)
-					}
-					if !strings.Contains(hostapd2.Log(), "authentication OK (FT)") {
-						t.Errorf("the second AP did not authenticate %s by fast transition (no \"authentication OK (FT)\"):\n%s",
-							sta.MAC, tail(keyEvents(hostapd2.Log()), 30))
-					}
-				}
+				row.checkFT(t, st, hostapd2, sta)
 				pingCarried(t, ap2, sta)
 			})
 		}
