@@ -30,6 +30,11 @@ func pingCount(log string) (sent, replies int) {
 	return sent, len(pingReplyRE.FindAllString(log, -1))
 }
 
+// roamDecisionRE matches the lines of wpa_supplicant's debug log that show
+// why and when it roams: bgscan's scans and thresholds, the BSS selection
+// within the ESS, and the authentication with the new AP.
+var roamDecisionRE = regexp.MustCompile(`bgscan simple: |Skip roam|within-ESS|Trying to authenticate|CTRL-EVENT-SCAN-RESULTS|CTRL-EVENT-SIGNAL-CHANGE`)
+
 // bssLevelRE reads the signal of `wpa_cli bss <bssid>`.
 var bssLevelRE = regexp.MustCompile(`(?m)^level=(-?\d+)`)
 
@@ -78,7 +83,12 @@ func (m *mediumRun) radioX(t testing.TB, name string) float64 {
 // AP fades (below -67 dBm past about 21 m) and the station roams to the
 // second by itself. The scan results follow the positions (the first AP
 // far stronger before the walk, the second after it), and the ping loses
-// a bounded number of echoes. The distances are what wpa_supplicant 2.10
+// a bounded number of echoes. The station scans only the two APs'
+// channels (scan_freq): a scan of every band (2.4, 5 and 6 GHz, most of
+// them passive in the world regulatory domain) took 22 s in the VM, and
+// while mac80211 scans it stops following the signal of the AP's beacons,
+// so bgscan's threshold and the roam came only after the station had
+// arrived (measured: roamed 41.6 s into a 12 s walk). The distances are what wpa_supplicant 2.10
 // needs to roam at all: it stays with an AP whose SNR is above 25 dB
 // (-67 dBm against the medium's -92 dBm noise floor), which under
 // free-space loss is 220 m away (measured: at 38 m, -52 dBm, "Skip roam -
@@ -88,6 +98,9 @@ func TestInteropRoamOnMove(t *testing.T) {
 		ssid, pass = "roam", "roam-secret"
 		speed      = 3.0  // m/s
 		stopAt     = 38.0 // x, 2 m from the second AP
+		// maxRoamLoss bounds the echoes the ping may lose over the walk:
+		// 10 s of them, about what a scan of every band takes under TCG.
+		maxRoamLoss = 50
 	)
 	for _, row := range roamSecurities {
 		t.Run(row.name, func(t *testing.T) {
@@ -114,6 +127,7 @@ radios:
 	psk="%s"
 	key_mgmt=%s
 	bgscan="simple:5:-45:15"
+	scan_freq=2412 2462
 }
 `, ssid, pass, row.keyMgmt))
 			s.WaitCompleted(t)
@@ -167,6 +181,7 @@ radios:
 			ping.Stop()
 			sent, replies := pingCount(ping.Log())
 			lost := (sent - sentBefore) - (replies - repliesBefore)
+			t.Logf("%s's roaming decisions:\n%s", sta.Iface, grepLines(s.Log(), roamDecisionRE))
 			t.Logf("roamed %.1fs into the walk, at x=%.1f; ping over the walk: %d echoes sent, %d lost (%.1fs at 5 per second)",
 				roamedAt.Seconds(), roamedX, sent-sentBefore, lost, float64(lost)/5)
 			if link := sta.NS.MustExec(t, "iw", "dev", sta.Iface, "link"); !strings.Contains(link, "freq: 2462") {
@@ -181,9 +196,10 @@ radios:
 				second, ok2 := s.bssLevel(t, ap2.MAC)
 				return ok1 && ok2 && second >= first+30, fmt.Sprintf("first AP %d dBm (listed %v), second %d dBm (listed %v)", first, ok1, second, ok2)
 			})
-			// Bound: the roam itself plus a scan interval and the handshake.
-			if max := int((roamedAt + 10*time.Second) / (200 * time.Millisecond)); lost > max {
-				t.Errorf("ping lost %d echoes over a roam %.1fs into the walk: want at most %d", lost, roamedAt.Seconds(), max)
+			// Bound: the ping may stop for a scan and the handshake with
+			// the second AP, not for the walk.
+			if lost > maxRoamLoss {
+				t.Errorf("ping lost %d echoes (%.1fs) over the walk: want at most %d", lost, float64(lost)/5, maxRoamLoss)
 			}
 		})
 	}
