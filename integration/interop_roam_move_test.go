@@ -134,7 +134,7 @@ radios:
 			if got, link := sta.linkBSSID(); got != ap1.MAC {
 				t.Fatalf("%s: connected to %q, want the nearest AP %s:\n%s", sta.Iface, got, ap1.MAC, link)
 			}
-			s.waitInScan(t, ap2.MAC)
+			s.waitInScan(t, ap2.MAC, 2412, 2462)
 			near, _ := s.bssLevel(t, ap1.MAC)
 			far, _ := s.bssLevel(t, ap2.MAC)
 			t.Logf("before the walk, at x=2: first AP %d dBm, second AP %d dBm", near, far)
@@ -191,7 +191,7 @@ radios:
 			row.checkFT(t, st, hostapd2, sta)
 			// The scan results have followed the walk.
 			waitFor(t, connectTimeout, "a scan with the second AP 30 dB stronger than the first", func() (bool, string) {
-				sta.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "scan")
+				sta.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "scan", "freq=2412,2462")
 				first, ok1 := s.bssLevel(t, ap1.MAC)
 				second, ok2 := s.bssLevel(t, ap2.MAC)
 				return ok1 && ok2 && second >= first+30, fmt.Sprintf("first AP %d dBm (listed %v), second %d dBm (listed %v)", first, ok1, second, ok2)

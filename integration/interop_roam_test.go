@@ -5,6 +5,7 @@ package integration
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -24,12 +25,22 @@ func (a *Actor) linkBSSID() (string, string) {
 }
 
 // waitInScan waits until the station's wpa_supplicant lists bssid in its
-// scan results, asking for a scan on each try (a scan can be refused
-// while another runs).
-func (s *Station) waitInScan(t *testing.T, bssid string) {
+// scan results, asking for a scan of freqs (MHz) on each try (a scan can
+// be refused while another runs). A scan of every channel of every band
+// takes about 22 s in the VM, and while it runs mac80211 stops following
+// the signal of the station's AP.
+func (s *Station) waitInScan(t *testing.T, bssid string, freqs ...int) {
 	t.Helper()
+	if len(freqs) == 0 {
+		t.Fatalf("waitInScan %s: no frequencies to scan", bssid)
+	}
+	fs := make([]string, len(freqs))
+	for i, f := range freqs {
+		fs[i] = strconv.Itoa(f)
+	}
+	scan := "freq=" + strings.Join(fs, ",")
 	waitFor(t, connectTimeout, bssid+" in "+s.a.Iface+"'s scan results", func() (bool, string) {
-		s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan")
+		s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan", scan)
 		res, _ := s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan_results")
 		return strings.Contains(res, bssid), res
 	})
@@ -96,10 +107,13 @@ func TestInteropRoam(t *testing.T) {
 					return APConfig{SSID: ssid, Passphrase: pass, Channel: 11, KeyMgmt: row.keyMgmt, Extra: row.ap(i)}
 				}
 				ap1.StartAP(cfg(1))
+				// scan_freq: only channel 11, where both APs are (a scan of
+				// every band takes about 22 s in the VM).
 				s := sta.startSupplicant(fmt.Sprintf(`network={
 	ssid="%s"
 	psk="%s"
 	key_mgmt=%s
+	scan_freq=2462
 }
 `, ssid, pass, row.keyMgmt))
 				s.WaitCompleted(t)
@@ -109,7 +123,7 @@ func TestInteropRoam(t *testing.T) {
 				sta.Ping(t, ap1.IP, 2)
 
 				hostapd2 := ap2.StartAP(cfg(2))
-				s.waitInScan(t, ap2.MAC)
+				s.waitInScan(t, ap2.MAC, 2462)
 				if out := s.cli(t, "roam", ap2.MAC); !strings.Contains(out, "OK") {
 					t.Fatalf("wpa_cli roam %s: %s", ap2.MAC, out)
 				}
