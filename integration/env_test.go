@@ -205,14 +205,19 @@ var keyEventRE = regexp.MustCompile(`AP-STA-|AP-ENABLED|AP-DISABLED|CTRL-EVENT-|
 	`State: [A-Z_]+ -> |[Ff]ailed|[Ee]rror|Could not|deauthenticated|disassociated|authenticated|associated`)
 
 func keyEvents(log string) string {
+	if s := grepLines(log, keyEventRE); s != "" {
+		return s
+	}
+	return "(none)"
+}
+
+// grepLines returns the lines of log that re matches.
+func grepLines(log string, re *regexp.Regexp) string {
 	var out []string
 	for _, l := range strings.Split(log, "\n") {
-		if keyEventRE.MatchString(l) {
+		if re.MatchString(l) {
 			out = append(out, l)
 		}
-	}
-	if len(out) == 0 {
-		return "(none)"
 	}
 	return strings.Join(out, "\n")
 }

@@ -5,6 +5,7 @@ package integration
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -24,15 +25,64 @@ func (a *Actor) linkBSSID() (string, string) {
 }
 
 // waitInScan waits until the station's wpa_supplicant lists bssid in its
-// scan results, asking for a scan on each try (a scan can be refused
-// while another runs).
-func (s *Station) waitInScan(t *testing.T, bssid string) {
+// scan results, asking for a scan of freqs (MHz) on each try (a scan can
+// be refused while another runs). A scan of every channel of every band
+// takes about 22 s in the VM, and while it runs mac80211 stops following
+// the signal of the station's AP.
+func (s *Station) waitInScan(t *testing.T, bssid string, freqs ...int) {
 	t.Helper()
+	if len(freqs) == 0 {
+		t.Fatalf("waitInScan %s: no frequencies to scan", bssid)
+	}
+	fs := make([]string, len(freqs))
+	for i, f := range freqs {
+		fs[i] = strconv.Itoa(f)
+	}
+	scan := "freq=" + strings.Join(fs, ",")
 	waitFor(t, connectTimeout, bssid+" in "+s.a.Iface+"'s scan results", func() (bool, string) {
-		s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan")
+		s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan", scan)
 		res, _ := s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan_results")
 		return strings.Contains(res, bssid), res
 	})
+}
+
+// roamSecurity is how a roaming row secures its network, one SSID and
+// passphrase on every AP.
+type roamSecurity struct {
+	name, keyMgmt string
+	// ap returns the extra hostapd lines of AP i (1 or 2).
+	ap func(i int) string
+	// ft: the roam must be a fast transition.
+	ft bool
+}
+
+// roamSecurities: "PSK" re-runs the full authentication and 4-way
+// handshake with the second AP; "FT-PSK" is 802.11r fast transition over
+// the air (one mobility domain, the PMK-R1 made locally from the PSK by
+// each AP, ft_psk_generate_local=1, so the APs need no keys of each other
+// and no link between them).
+var roamSecurities = []roamSecurity{
+	{"PSK", "WPA-PSK", func(int) string { return "" }, false},
+	{"FT-PSK", "FT-PSK", func(i int) string {
+		return fmt.Sprintf("mobility_domain=a1b2\nnas_identifier=ap%d.hwsim.test\nft_over_ds=0\nft_psk_generate_local=1", i)
+	}, true},
+}
+
+// checkFT checks, for a fast-transition row, that the roam to the AP whose
+// hostapd is ap2 was one: the station's wpa_cli status (st) says FT-PSK and
+// the AP logged "authentication OK (FT)".
+func (row roamSecurity) checkFT(t *testing.T, st string, ap2 *Daemon, sta *Actor) {
+	t.Helper()
+	if !row.ft {
+		return
+	}
+	if !strings.Contains(st, "key_mgmt=FT-PSK") {
+		t.Errorf("%s: want key_mgmt=FT-PSK after the roam:\n%s", sta.Iface, st)
+	}
+	if !strings.Contains(ap2.Log(), "authentication OK (FT)") {
+		t.Errorf("the second AP did not authenticate %s by fast transition (no \"authentication OK (FT)\"):\n%s",
+			sta.MAC, tail(keyEvents(ap2.Log()), 30))
+	}
 }
 
 // TestInteropRoam: two APs with one SSID and passphrase on one channel.
@@ -46,20 +96,8 @@ func (s *Station) waitInScan(t *testing.T, bssid string) {
 // AP's "authentication OK (FT)" and the station's key_mgmt=FT-PSK.
 func TestInteropRoam(t *testing.T) {
 	const ssid, pass = "roam", "roam-secret"
-	rows := []struct {
-		name, keyMgmt string
-		// ap returns the extra hostapd lines of AP i (1 or 2).
-		ap func(i int) string
-		// ft: the roam must be a fast transition.
-		ft bool
-	}{
-		{"PSK", "WPA-PSK", func(int) string { return "" }, false},
-		{"FT-PSK", "FT-PSK", func(i int) string {
-			return fmt.Sprintf("mobility_domain=a1b2\nnas_identifier=ap%d.hwsim.test\nft_over_ds=0\nft_psk_generate_local=1", i)
-		}, true},
-	}
 	forEachProvider(t, func(t *testing.T, p Provider) {
-		for _, row := range rows {
+		for _, row := range roamSecurities {
 			t.Run(row.name, func(t *testing.T) {
 				tb := NewTestbed(t, p, 3)
 				ap1 := tb.Place(0, "10.0.16.1/24")
@@ -69,10 +107,13 @@ func TestInteropRoam(t *testing.T) {
 					return APConfig{SSID: ssid, Passphrase: pass, Channel: 11, KeyMgmt: row.keyMgmt, Extra: row.ap(i)}
 				}
 				ap1.StartAP(cfg(1))
+				// scan_freq: only channel 11, where both APs are (a scan of
+				// every band takes about 22 s in the VM).
 				s := sta.startSupplicant(fmt.Sprintf(`network={
 	ssid="%s"
 	psk="%s"
 	key_mgmt=%s
+	scan_freq=2462
 }
 `, ssid, pass, row.keyMgmt))
 				s.WaitCompleted(t)
@@ -82,7 +123,7 @@ func TestInteropRoam(t *testing.T) {
 				sta.Ping(t, ap1.IP, 2)
 
 				hostapd2 := ap2.StartAP(cfg(2))
-				s.waitInScan(t, ap2.MAC)
+				s.waitInScan(t, ap2.MAC, 2462)
 				if out := s.cli(t, "roam", ap2.MAC); !strings.Contains(out, "OK") {
 					t.Fatalf("wpa_cli roam %s: %s", ap2.MAC, out)
 				}
@@ -95,15 +136,7 @@ func TestInteropRoam(t *testing.T) {
 				if !strings.Contains(st, "bssid="+ap2.MAC) {
 					t.Errorf("%s: wpa_cli status does not name the second AP %s:\n%s", sta.Iface, ap2.MAC, st)
 				}
-				if row.ft {
-					if !strings.Contains(st, "key_mgmt=FT-PSK") {
-						t.Errorf("%s: want key_mgmt=FT-PSK after the roam:\n%s", sta.Iface, st)
-					}
-					if !strings.Contains(hostapd2.Log(), "authentication OK (FT)") {
-						t.Errorf("the second AP did not authenticate %s by fast transition (no \"authentication OK (FT)\"):\n%s",
-							sta.MAC, tail(keyEvents(hostapd2.Log()), 30))
-					}
-				}
+				row.checkFT(t, st, hostapd2, sta)
 				pingCarried(t, ap2, sta)
 			})
 		}

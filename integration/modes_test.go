@@ -12,7 +12,7 @@ import (
 )
 
 // cli runs wpa_cli against the station's wpa_supplicant.
-func (s *Station) cli(t *testing.T, args ...string) string {
+func (s *Station) cli(t testing.TB, args ...string) string {
 	t.Helper()
 	return s.a.NS.MustExec(t, append([]string{"wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface}, args...)...)
 }

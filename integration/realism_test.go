@@ -150,18 +150,12 @@ radios:
 	if log := sOut.Log(); strings.Contains(log, "Trying to associate") {
 		t.Errorf("%s, %g m from the AP, tried to associate:\n%s", out.Iface, outD, tail(keyEvents(log), 20))
 	}
-	if res := sOut.cliOut(t, "scan_results"); strings.Contains(res, ap.MAC) {
+	if res := sOut.cli(t, "scan_results"); strings.Contains(res, ap.MAC) {
 		t.Errorf("%s, %g m from the AP, has it in its scan results:\n%s", out.Iface, outD, res)
 	}
 	if strings.Contains(dump, out.MAC) {
 		t.Errorf("the AP knows the out-of-range station %s:\n%s", out.MAC, dump)
 	}
-}
-
-// cliOut runs wpa_cli against the station and returns its output.
-func (s *Station) cliOut(t testing.TB, args ...string) string {
-	t.Helper()
-	return s.a.NS.MustExec(t, append([]string{"wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface}, args...)...)
 }
 
 var (
