@@ -220,9 +220,9 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	assert.False(t, d.skip(rx, 2412))
 	d.rejected(7)
 	assert.True(t, d.skip(rx, 2412))
-	now = now.Add(deafProbe + time.Millisecond)
+	now = now.Add(deafProbePerRadio)
 	d.newBatch()
-	assert.False(t, d.skip(rx, 2412), "probe after deafProbe")
+	assert.False(t, d.skip(rx, 2412), "probe after the interval (one deaf radio: deafProbePerRadio)")
 	assert.False(t, d.skip(rx, 2412), "and until rejected again")
 	d.noteSent(9, rx, 2412)
 	d.rejected(9)
@@ -234,6 +234,44 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	require.True(t, d.skip(rx, 2412))
 	d.heard(&Event{Kind: EventDelMAC, Radio: rx})
 	assert.False(t, d.skip(rx, 2412), "a scan end clears it: the radio is back on its channel")
+}
+
+// The probe interval grows with the number of deaf radios: a lab's few
+// radios are retried within milliseconds (a monitor interface that comes
+// up silently misses nothing), many are retried rarely.
+func TestDeafnessProbeIntervalGrowsWithDeafRadios(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		deaf    int           // radios that rejected a delivery at time 0
+		elapsed time.Duration // since then
+		skip    bool          // whether the first radio's next delivery is skipped
+	}{
+		{"one deaf radio, just rejected", 1, 0, true},
+		{"one deaf radio, after 1 ms", 1, time.Millisecond, false},
+		{"a lab of 8, after 7 ms", 8, 7 * time.Millisecond, true},
+		{"a lab of 8, after 8 ms", 8, 8 * time.Millisecond, false},
+		{"a lab of 8, a beacon interval later", 8, 102400 * time.Microsecond, false},
+		{"200 radios, after 199 ms", 200, 199 * time.Millisecond, true},
+		{"200 radios, after 200 ms", 200, 200 * time.Millisecond, false},
+		{"500 radios, after 499 ms", 500, 499 * time.Millisecond, true},
+		{"500 radios, after 500 ms", 500, 500 * time.Millisecond, false},
+		{"2000 radios, capped at deafProbeMax", 2000, deafProbeMax, false},
+		{"2000 radios, just under the cap", 2000, deafProbeMax - time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Unix(0, 0)
+			d := newDeafness(func() time.Time { return now })
+			radio := func(k int) mac.Addr { return mac.Addr{0x42, 0, 0, byte(k >> 8), byte(k), 0} }
+			for k := range tc.deaf {
+				seq := uint32(k + 1)
+				d.noteSent(seq, radio(k), 2437)
+				d.rejected(seq)
+			}
+			now = now.Add(tc.elapsed)
+			d.newBatch()
+			assert.Equal(t, tc.skip, d.skip(radio(0), 2437))
+		})
+	}
 }
 
 // A receiving goroutine that returns from Receive while Sync waits, and
