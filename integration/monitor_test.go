@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"slices"
@@ -26,6 +27,10 @@ const monitorTries = 5
 // of what the medium's old fixed 500 ms skip of a refusing radio gave.
 const monitorWithin = 250 * time.Millisecond
 
+// monitorCompare runs TestMonitorHearsAtOnce also against another
+// hwsim-medium build, as provider "medium-compare".
+var monitorCompare = flag.String("monitor.compare", "", "TestMonitorHearsAtOnce: path (in the VM) of another hwsim-medium build, run as provider \"medium-compare\" after the others (e.g. the build before a change, to show the test fails there)")
+
 // TestMonitorHearsAtOnce brings a monitor interface up on a radio that had
 // no interface up (the kernel refused every delivery to it) and requires
 // the first beacon of an AP on its channel to be captured within
@@ -34,53 +39,66 @@ const monitorWithin = 250 * time.Millisecond
 // (hwsim/deafness_linux.go) must leave room for. Kernel-direct shows the
 // kernel's own delivery for comparison.
 func TestMonitorHearsAtOnce(t *testing.T) {
-	forEachProvider(t, func(t *testing.T, p Provider) {
-		tb := NewTestbed(t, p, 2)
-		ap := tb.Place(0, "")
-		ap.StartAP(SeedAP)
-		bssid, err := net.ParseMAC(ap.MAC)
+	ps := providers()
+	if *monitorCompare != "" {
+		ps = append(ps, comparedMedium{mediumBinary{bin: *monitorCompare}})
+	}
+	for _, p := range ps {
+		t.Run(p.Name(), func(t *testing.T) { monitorHearsAtOnce(t, p) })
+	}
+}
+
+// comparedMedium is the medium provider with another build, named apart.
+type comparedMedium struct{ mediumBinary }
+
+func (comparedMedium) Name() string { return "medium-compare" }
+
+func monitorHearsAtOnce(t *testing.T, p Provider) {
+	tb := NewTestbed(t, p, 2)
+	ap := tb.Place(0, "")
+	ap.StartAP(SeedAP)
+	bssid, err := net.ParseMAC(ap.MAC)
+	if err != nil {
+		t.Fatalf("the AP's address %q: %v", ap.MAC, err)
+	}
+	// The listener stays in this namespace, its interface down.
+	r := tb.Radios[1]
+	m := activeMedium.Load() // nil for kernel-direct
+	var delays []time.Duration
+	for try := range monitorTries {
+		mon := fmt.Sprintf("hwmon%d", try)
+		mustRun(t, "iw", "phy", r.Phy, "interface", "add", mon, "type", "monitor")
+		mustRun(t, "iw", "dev", mon, "set", "channel", strconv.Itoa(SeedAP.Channel))
+		fd := packetSocket(t, mon)
+		if m != nil {
+			// Come up right after the radio refused a beacon: the
+			// moment after which a medium that skips refusing
+			// radios skips the longest.
+			waitRefusal(t, m)
+		}
+		mustRun(t, "ip", "link", "set", mon, "up")
+		up := time.Now()
+		d, err := firstBeacon(fd, bssid, up, 2*time.Second)
+		unix.Close(fd)
+		mustRun(t, "iw", "dev", mon, "del")
 		if err != nil {
-			t.Fatalf("the AP's address %q: %v", ap.MAC, err)
+			t.Fatalf("try %d: %s on %s: %v", try+1, mon, r.Phy, err)
 		}
-		// The listener stays in this namespace, its interface down.
-		r := tb.Radios[1]
-		m := activeMedium.Load() // nil for kernel-direct
-		var delays []time.Duration
-		for try := range monitorTries {
-			mon := fmt.Sprintf("hwmon%d", try)
-			mustRun(t, "iw", "phy", r.Phy, "interface", "add", mon, "type", "monitor")
-			mustRun(t, "iw", "dev", mon, "set", "channel", strconv.Itoa(SeedAP.Channel))
-			fd := packetSocket(t, mon)
-			if m != nil {
-				// Come up right after the radio refused a beacon: the
-				// moment after which a medium that skips refusing
-				// radios skips the longest.
-				waitRefusal(t, m)
-			}
-			mustRun(t, "ip", "link", "set", mon, "up")
-			up := time.Now()
-			d, err := firstBeacon(fd, bssid, up, 2*time.Second)
-			unix.Close(fd)
-			mustRun(t, "iw", "dev", mon, "del")
-			if err != nil {
-				t.Fatalf("try %d: %s on %s: %v", try+1, mon, r.Phy, err)
-			}
-			t.Logf("try %d: first beacon %.1f ms after %s came up", try+1, ms(d), mon)
-			delays = append(delays, d)
-		}
-		sorted := slices.Clone(delays)
-		slices.Sort(sorted)
-		median := sorted[len(sorted)/2]
-		var each []string
-		for _, d := range delays {
-			each = append(each, fmt.Sprintf("%.0f", ms(d)))
-		}
-		t.Logf("%s: median %.1f ms from `ip link set up` to the first beacon (tries: %s ms)", p.Name(), ms(median), strings.Join(each, ", "))
-		if median > monitorWithin {
-			t.Errorf("a monitor interface brought up on a radio that had been refusing deliveries captured its first beacon %.0f ms after it came up (median of %d tries: %s ms), want within %s (beacons come every 102.4 ms): the medium still skips deliveries to a radio that has just refused one for too long (hwsim/deafness_linux.go)",
-				ms(median), monitorTries, strings.Join(each, ", "), monitorWithin)
-		}
-	})
+		t.Logf("try %d: first beacon %.1f ms after %s came up", try+1, ms(d), mon)
+		delays = append(delays, d)
+	}
+	sorted := slices.Clone(delays)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	var each []string
+	for _, d := range delays {
+		each = append(each, fmt.Sprintf("%.0f", ms(d)))
+	}
+	t.Logf("%s: median %.1f ms from `ip link set up` to the first beacon (tries: %s ms)", p.Name(), ms(median), strings.Join(each, ", "))
+	if median > monitorWithin {
+		t.Errorf("a monitor interface brought up on a radio that had been refusing deliveries captured its first beacon %.0f ms after it came up (median of %d tries: %s ms), want within %s (beacons come every 102.4 ms): the medium still skips deliveries to a radio that has just refused one for too long (hwsim/deafness_linux.go)",
+			ms(median), monitorTries, strings.Join(each, ", "), monitorWithin)
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
