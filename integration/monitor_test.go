@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,10 +52,17 @@ type comparedMedium struct{ mediumBinary }
 
 func (comparedMedium) Name() string { return "medium-compare" }
 
+// monitorAP is TestMonitorHearsAtOnce's AP: on channel 1, where a new
+// monitor interface listens (mac80211's default monitor channel, the
+// first of the radio). Its channel cannot be set before it is up
+// (cfg80211 answers EBUSY while no monitor runs), and tuning it after
+// would measure from the tuning, not from `ip link set up`.
+var monitorAP = APConfig{SSID: "monitor", Passphrase: SeedAP.Passphrase, Channel: 1}
+
 func monitorHearsAtOnce(t *testing.T, p Provider) {
 	tb := NewTestbed(t, p, 2)
 	ap := tb.Place(0, "")
-	ap.StartAP(SeedAP)
+	ap.StartAP(monitorAP)
 	bssid, err := net.ParseMAC(ap.MAC)
 	if err != nil {
 		t.Fatalf("the AP's address %q: %v", ap.MAC, err)
@@ -68,7 +74,6 @@ func monitorHearsAtOnce(t *testing.T, p Provider) {
 	for try := range monitorTries {
 		mon := fmt.Sprintf("hwmon%d", try)
 		mustRun(t, "iw", "phy", r.Phy, "interface", "add", mon, "type", "monitor")
-		mustRun(t, "iw", "dev", mon, "set", "channel", strconv.Itoa(SeedAP.Channel))
 		fd := packetSocket(t, mon)
 		if m != nil {
 			// Come up right after the radio refused a beacon: the
@@ -80,10 +85,11 @@ func monitorHearsAtOnce(t *testing.T, p Provider) {
 		up := time.Now()
 		d, err := firstBeacon(fd, bssid, up, 2*time.Second)
 		unix.Close(fd)
-		mustRun(t, "iw", "dev", mon, "del")
 		if err != nil {
-			t.Fatalf("try %d: %s on %s: %v", try+1, mon, r.Phy, err)
+			info, _ := run("iw", "dev", mon, "info")
+			t.Fatalf("try %d: %s on %s: %v; iw dev %s info (the AP is on channel %d):\n%s", try+1, mon, r.Phy, err, mon, monitorAP.Channel, info)
 		}
+		mustRun(t, "iw", "dev", mon, "del")
 		t.Logf("try %d: first beacon %.1f ms after %s came up", try+1, ms(d), mon)
 		delays = append(delays, d)
 	}
