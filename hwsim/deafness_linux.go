@@ -73,8 +73,11 @@ func newDeafness(now func() time.Time) *deafness {
 	return &deafness{now: now, sent: make([]sentDelivery, sentRing), deaf: map[mac.Addr]deafEntry{}}
 }
 
-// newBatch makes the next time check read the clock again: one clock read
-// per batch of frames is precise enough for the probe interval.
+// newBatch makes the next time check read the clock again. The socket
+// calls it whenever time may have passed (a blocking receive returned, a
+// burst was sent): one clock read per batch of frames or burst of
+// deliveries is precise enough for the probe interval and spares a clock
+// read per skipped delivery (16,000 a second with 500 radios).
 func (d *deafness) newBatch() {
 	d.mu.Lock()
 	d.fresh = false

@@ -150,6 +150,39 @@ func TestFrameSocketSkipsDeafRadio(t *testing.T) {
 	assert.Len(t, sentSeqs(t, kernel), 1, "a delivery whose answer decides an ack is never skipped")
 }
 
+// A rejection read just before the receive blocks must not look as
+// recent as the frame that ends the wait: with one deaf radio (a 1 ms
+// probe interval) the delivery of that frame is a probe, not skipped.
+func TestFrameSocketProbesAfterTheReceiveBlocked(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	now := time.Unix(0, 0)
+	s.deaf = newDeafness(func() time.Time {
+		// Every clock read is 10 ms after the one before: what
+		// matters is which event each read belongs to.
+		now = now.Add(10 * time.Millisecond)
+		return now
+	})
+	ap, idle := mac.Addr{0x42, 0, 0, 0, 1, 0}, mac.Addr{0x42, 0, 0, 0, 2, 0}
+	deliver := func() {
+		t.Helper()
+		s.Deliver(&Delivery{Receiver: idle, Data: []byte{1}, Freq: 2437})
+		require.NoError(t, s.Flush())
+	}
+	deliver()
+	seqs := sentSeqs(t, kernel)
+	require.Len(t, seqs, 1)
+	// The rejection comes alone (no event: the receive blocks again),
+	// then a frame.
+	send(t, kernel, rejection(seqs[0]))
+	send(t, kernel, frameFrom(t, ap))
+	n, err := s.Receive(context.Background(), make([]Event, 4))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	deliver()
+	require.Zero(t, s.Stats().Skipped, "the frame's delivery to the deaf radio is a probe, not skipped")
+	assert.Len(t, sentSeqs(t, kernel), 1)
+}
+
 func TestFrameSocketSyncLearnsWhatTheKernelTook(t *testing.T) {
 	s, kernel := pairedSocket(t)
 	ap, sta, idle := mac.Addr{0x42, 0, 0, 0, 1, 0}, mac.Addr{0x42, 0, 0, 0, 2, 0}, mac.Addr{0x42, 0, 0, 0, 3, 0}
