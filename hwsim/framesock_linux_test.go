@@ -280,16 +280,14 @@ func TestDeafnessProbeIntervalGrowsWithDeafRadios(t *testing.T) {
 		skip    bool          // whether the first radio's next delivery is skipped
 	}{
 		{"one deaf radio, just rejected", 1, 0, true},
-		{"one deaf radio, after 1 ms", 1, time.Millisecond, false},
-		{"a lab of 8, after 7 ms", 8, 7 * time.Millisecond, true},
-		{"a lab of 8, after 8 ms", 8, 8 * time.Millisecond, false},
-		{"a lab of 8, a beacon interval later", 8, 102400 * time.Microsecond, false},
-		{"200 radios, after 199 ms", 200, 199 * time.Millisecond, true},
-		{"200 radios, after 200 ms", 200, 200 * time.Millisecond, false},
-		{"500 radios, after 499 ms", 500, 499 * time.Millisecond, true},
-		{"500 radios, after 500 ms", 500, 500 * time.Millisecond, false},
-		{"2000 radios, capped at deafProbeMax", 2000, deafProbeMax, false},
-		{"2000 radios, just under the cap", 2000, deafProbeMax - time.Millisecond, true},
+		{"one deaf radio, a step later", 1, deafProbePerRadio, false},
+		{"a lab of 4, a millisecond short", 4, 4*deafProbePerRadio - time.Millisecond, true},
+		{"a lab of 4", 4, 4 * deafProbePerRadio, false},
+		{"a lab of 20, a beacon interval later", 20, 102400 * time.Microsecond, false},
+		{"60 radios, a millisecond short", 60, 60*deafProbePerRadio - time.Millisecond, true},
+		{"60 radios", 60, 60 * deafProbePerRadio, false},
+		{"500 radios, just under the cap", 500, deafProbeMax - time.Millisecond, true},
+		{"500 radios, capped at deafProbeMax", 500, deafProbeMax, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := time.Unix(0, 0)
