@@ -181,6 +181,11 @@ func (s *FrameSocket) Receive(ctx context.Context, evs []Event) (int, error) {
 			flags = 0
 		}
 		got, err := recv(s.fd, s.rbuf[off:], flags)
+		if flags == 0 {
+			// Time passed while it blocked: a rejection read before
+			// must not look as recent as the frames read now.
+			s.deaf.newBatch()
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR):
@@ -406,6 +411,9 @@ func (s *FrameSocket) send() {
 	}
 	s.sbuf = s.sbuf[:0]
 	s.msgs = 0
+	// The next burst (the airtime mode's come from another goroutine,
+	// at any time) reads the clock again.
+	s.deaf.newBatch()
 }
 
 // Flush implements Conn.

@@ -150,6 +150,39 @@ func TestFrameSocketSkipsDeafRadio(t *testing.T) {
 	assert.Len(t, sentSeqs(t, kernel), 1, "a delivery whose answer decides an ack is never skipped")
 }
 
+// A rejection read just before the receive blocks must not look as
+// recent as the frame that ends the wait: with one deaf radio (a 1 ms
+// probe interval) the delivery of that frame is a probe, not skipped.
+func TestFrameSocketProbesAfterTheReceiveBlocked(t *testing.T) {
+	s, kernel := pairedSocket(t)
+	now := time.Unix(0, 0)
+	s.deaf = newDeafness(func() time.Time {
+		// Every clock read is 10 ms after the one before: what
+		// matters is which event each read belongs to.
+		now = now.Add(10 * time.Millisecond)
+		return now
+	})
+	ap, idle := mac.Addr{0x42, 0, 0, 0, 1, 0}, mac.Addr{0x42, 0, 0, 0, 2, 0}
+	deliver := func() {
+		t.Helper()
+		s.Deliver(&Delivery{Receiver: idle, Data: []byte{1}, Freq: 2437})
+		require.NoError(t, s.Flush())
+	}
+	deliver()
+	seqs := sentSeqs(t, kernel)
+	require.Len(t, seqs, 1)
+	// The rejection comes alone (no event: the receive blocks again),
+	// then a frame.
+	send(t, kernel, rejection(seqs[0]))
+	send(t, kernel, frameFrom(t, ap))
+	n, err := s.Receive(context.Background(), make([]Event, 4))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	deliver()
+	require.Zero(t, s.Stats().Skipped, "the frame's delivery to the deaf radio is a probe, not skipped")
+	assert.Len(t, sentSeqs(t, kernel), 1)
+}
+
 func TestFrameSocketSyncLearnsWhatTheKernelTook(t *testing.T) {
 	s, kernel := pairedSocket(t)
 	ap, sta, idle := mac.Addr{0x42, 0, 0, 0, 1, 0}, mac.Addr{0x42, 0, 0, 0, 2, 0}, mac.Addr{0x42, 0, 0, 0, 3, 0}
@@ -220,9 +253,9 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	assert.False(t, d.skip(rx, 2412))
 	d.rejected(7)
 	assert.True(t, d.skip(rx, 2412))
-	now = now.Add(deafProbe + time.Millisecond)
+	now = now.Add(deafProbePerRadio)
 	d.newBatch()
-	assert.False(t, d.skip(rx, 2412), "probe after deafProbe")
+	assert.False(t, d.skip(rx, 2412), "probe after the interval (one deaf radio: deafProbePerRadio)")
 	assert.False(t, d.skip(rx, 2412), "and until rejected again")
 	d.noteSent(9, rx, 2412)
 	d.rejected(9)
@@ -234,6 +267,42 @@ func TestDeafnessProbesAgain(t *testing.T) {
 	require.True(t, d.skip(rx, 2412))
 	d.heard(&Event{Kind: EventDelMAC, Radio: rx})
 	assert.False(t, d.skip(rx, 2412), "a scan end clears it: the radio is back on its channel")
+}
+
+// The probe interval grows with the number of deaf radios: a lab's few
+// radios are retried within milliseconds (a monitor interface that comes
+// up silently misses nothing), many are retried rarely.
+func TestDeafnessProbeIntervalGrowsWithDeafRadios(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		deaf    int           // radios that rejected a delivery at time 0
+		elapsed time.Duration // since then
+		skip    bool          // whether the first radio's next delivery is skipped
+	}{
+		{"one deaf radio, just rejected", 1, 0, true},
+		{"one deaf radio, a step later", 1, deafProbePerRadio, false},
+		{"a lab of 4, a millisecond short", 4, 4*deafProbePerRadio - time.Millisecond, true},
+		{"a lab of 4", 4, 4 * deafProbePerRadio, false},
+		{"a lab of 20, a beacon interval later", 20, 102400 * time.Microsecond, false},
+		{"60 radios, a millisecond short", 60, 60*deafProbePerRadio - time.Millisecond, true},
+		{"60 radios", 60, 60 * deafProbePerRadio, false},
+		{"500 radios, just under the cap", 500, deafProbeMax - time.Millisecond, true},
+		{"500 radios, capped at deafProbeMax", 500, deafProbeMax, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Unix(0, 0)
+			d := newDeafness(func() time.Time { return now })
+			radio := func(k int) mac.Addr { return mac.Addr{0x42, 0, 0, byte(k >> 8), byte(k), 0} }
+			for k := range tc.deaf {
+				seq := uint32(k + 1)
+				d.noteSent(seq, radio(k), 2437)
+				d.rejected(seq)
+			}
+			now = now.Add(tc.elapsed)
+			d.newBatch()
+			assert.Equal(t, tc.skip, d.skip(radio(0), 2437))
+		})
+	}
 }
 
 // A receiving goroutine that returns from Receive while Sync waits, and

@@ -93,6 +93,7 @@ var (
 	benchIperfSec = flag.Int("air.seconds", 8, "BenchmarkAir: seconds per iperf3 run")
 	scaleRadios   = flag.String("scale.radios", "50,200,500", "BenchmarkScale: comma-separated radio counts")
 	scaleAPs      = flag.Int("scale.aps", 4, "BenchmarkScale: how many of the radios are hostapd APs")
+	scaleCompare  = flag.String("scale.compare", "", "BenchmarkScale: path (in the VM) of another hwsim-medium build, measured right after this one at every radio count (e.g. the last commit's, to measure a change in one boot)")
 	benchCompare  = flag.String("air.compare", "", "BenchmarkAir: path (in the VM) of another hwsim-medium build, measured as configuration \"medium-compare\" after \"medium\" (e.g. the last commit's, to measure a change in one boot)")
 	benchOnly     = flag.String("air.only", "", "BenchmarkAir: comma-separated configurations to measure (default: all; kernel-direct, the reference, is always measured)")
 	benchProfile  = flag.Bool("bench.cpuprofile", true, "profile hwsim-medium (--cpuprofile) in the last air round and in every scale run, and send the profiles to the host (BENCH-FILE lines)")
@@ -744,6 +745,7 @@ func scaleCases() (radios []int, aps int) {
 
 // scaleRun is one BenchmarkScale measurement.
 type scaleRun struct {
+	Build            string  `json:"build"` // "medium", or "medium-compare" (-scale.compare)
 	Radios           int     `json:"radios"`
 	APs              int     `json:"aps"`
 	CreateSeconds    float64 `json:"create_s"`
@@ -782,22 +784,35 @@ func BenchmarkScale(b *testing.B) {
 		Scenario: fmt.Sprintf("hwsim-medium --radios N, all up, %d of them hostapd APs (open, channel 6, beacon 100 TU); counters over %s", aps, scaleWindow),
 		CPUs:     runtime.NumCPU(), Kernel: kernelRelease(),
 	}
+	builds := []struct{ name, bin string }{{"medium", bin}}
+	if *scaleCompare != "" {
+		builds = append(builds, struct{ name, bin string }{"medium-compare", *scaleCompare})
+	}
 	for _, n := range ns {
-		b.Run(fmt.Sprintf("radios%d", n), func(b *testing.B) {
-			r := scaleScenario(b, bin, n, min(aps, n))
-			rep.Runs = append(rep.Runs, *r)
-			b.ReportMetric(r.FramesPerSec, "frames/s")
-			b.ReportMetric(r.DeliveriesPerSec, "deliveries/s")
-			b.ReportMetric(r.CPUPct, "cpu-%")
-			b.ReportMetric(float64(r.Drops), "drops")
-			fmt.Printf("bench: scale %d radios: %.0f frames/s, %.0f deliveries/s, medium CPU %.1f%%, RSS %.1f MiB, drops %d\n",
-				n, r.FramesPerSec, r.DeliveriesPerSec, r.CPUPct, r.RSSMiB, r.Drops)
-		})
+		for _, bld := range builds {
+			name := fmt.Sprintf("radios%d", n)
+			if bld.name != "medium" {
+				name += "-compare"
+			}
+			b.Run(name, func(b *testing.B) {
+				// Only this build is profiled: another may not have
+				// the flag.
+				r := scaleScenario(b, bld.bin, n, min(aps, n), bld.name == "medium")
+				r.Build = bld.name
+				rep.Runs = append(rep.Runs, *r)
+				b.ReportMetric(r.FramesPerSec, "frames/s")
+				b.ReportMetric(r.DeliveriesPerSec, "deliveries/s")
+				b.ReportMetric(r.CPUPct, "cpu-%")
+				b.ReportMetric(float64(r.Drops), "drops")
+				fmt.Printf("bench: scale %d radios (%s): %.0f frames/s, %.0f deliveries/s, medium CPU %.1f%%, RSS %.1f MiB, drops %d\n",
+					n, bld.name, r.FramesPerSec, r.DeliveriesPerSec, r.CPUPct, r.RSSMiB, r.Drops)
+			})
+		}
 	}
 	printReport("scale", scaleTable(rep), rep)
 }
 
-func scaleScenario(b *testing.B, bin string, n, aps int) *scaleRun {
+func scaleScenario(b *testing.B, bin string, n, aps int, profile bool) *scaleRun {
 	unloadHwsim(b)
 	mustRun(b, "modprobe", "mac80211_hwsim", "radios=0")
 	dir := b.TempDir()
@@ -805,7 +820,7 @@ func scaleScenario(b *testing.B, bin string, n, aps int) *scaleRun {
 	t0 := time.Now()
 	args := []string{bin, "--radios", strconv.Itoa(n), "--control", sock}
 	prof := filepath.Join(dir, "medium.prof")
-	if *benchProfile {
+	if profile && *benchProfile {
 		args = append(args, "--cpuprofile", prof)
 	}
 	d := startDaemon(b, dir, "hwsim-medium", args...)
@@ -885,7 +900,7 @@ func scaleScenario(b *testing.B, bin string, n, aps int) *scaleRun {
 			r.Skipped = logInt(l, "skipped=")
 		}
 	}
-	if *benchProfile {
+	if profile && *benchProfile {
 		printFile(b, fmt.Sprintf("scale-%d.prof", n), prof)
 	}
 	return r
@@ -911,11 +926,11 @@ func logInt(line, key string) int64 {
 func scaleTable(rep *scaleReport) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "BenchmarkScale: %d vCPU, kernel %s\nscenario: %s\n\n", rep.CPUs, rep.Kernel, rep.Scenario)
-	sb.WriteString("| radios | APs | create (s) | frames/s | deliveries/s | medium CPU (% of a core) | CPU per frame (us) | RSS / peak (MiB) | overflow drops | overruns (exit log) | rejected deliveries | skipped deliveries |\n")
-	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| build | radios | APs | create (s) | frames/s | deliveries/s | medium CPU (% of a core) | CPU per frame (us) | RSS / peak (MiB) | overflow drops | overruns (exit log) | rejected deliveries | skipped deliveries |\n")
+	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Runs {
-		fmt.Fprintf(&sb, "| %d | %d | %.1f | %s | %s | %s | %s | %.1f / %.1f | %d | %d | %d | %d |\n",
-			r.Radios, r.APs, r.CreateSeconds, num(r.FramesPerSec), num(r.DeliveriesPerSec), num(r.CPUPct), num(r.UsPerFrame),
+		fmt.Fprintf(&sb, "| %s | %d | %d | %.1f | %s | %s | %s | %s | %.1f / %.1f | %d | %d | %d | %d |\n",
+			r.Build, r.Radios, r.APs, r.CreateSeconds, num(r.FramesPerSec), num(r.DeliveriesPerSec), num(r.CPUPct), num(r.UsPerFrame),
 			r.RSSMiB, r.PeakRSSMiB, r.Drops, r.Overruns, r.Rejected, r.Skipped)
 	}
 	return sb.String()
