@@ -70,6 +70,7 @@ type deafness struct {
 	sent  []sentDelivery // by sequence number modulo its length
 	deaf  map[mac.Addr]deafEntry
 	clock time.Time // now() read once per received batch
+	swept time.Time // when expired entries were last dropped
 	fresh bool      // clock is valid for the current batch
 }
 
@@ -111,8 +112,26 @@ func (d *deafness) rejected(seq uint32) {
 	if e.seq != seq || seq == 0 {
 		return
 	}
-	d.deaf[e.rx] = deafEntry{freq: e.freq, since: d.timeLocked()}
+	now := d.timeLocked()
+	d.deaf[e.rx] = deafEntry{freq: e.freq, since: now}
 	e.seq = 0
+	if now.Sub(d.swept) >= deafProbeMax {
+		d.forgetExpiredLocked(now)
+	}
+}
+
+// forgetExpiredLocked drops the entries older than deafProbeMax. Their
+// next delivery would be tried anyway, so nothing changes for them, but
+// an entry of a radio that gets no more deliveries on that channel (it
+// was deleted, or the channel went quiet) would otherwise stay and
+// lengthen every deaf radio's probe interval by deafProbePerRadio.
+func (d *deafness) forgetExpiredLocked(now time.Time) {
+	d.swept = now
+	for rx, e := range d.deaf {
+		if now.Sub(e.since) >= deafProbeMax {
+			delete(d.deaf, rx)
+		}
+	}
 }
 
 // heard clears the radio an event shows active.

@@ -305,6 +305,35 @@ func TestDeafnessProbeIntervalGrowsWithDeafRadios(t *testing.T) {
 	}
 }
 
+// A radio that gets no more deliveries on the channel where it refused
+// one (deleted, or the channel went quiet) must not keep lengthening the
+// others' probe interval: its entry is dropped once it has expired.
+func TestDeafnessForgetsExpiredRadios(t *testing.T) {
+	now := time.Unix(0, 0)
+	d := newDeafness(func() time.Time { return now })
+	radio := func(k int) mac.Addr { return mac.Addr{0x42, 0, 0, byte(k >> 8), byte(k), 0} }
+	seq := uint32(0)
+	refuse := func(k int) {
+		seq++
+		d.noteSent(seq, radio(k), 2437)
+		d.rejected(seq)
+	}
+	for k := 1; k <= 100; k++ { // 100 radios refuse, then go away
+		refuse(k)
+	}
+	now = now.Add(deafProbeMax)
+	d.newBatch()
+	refuse(0) // a radio refuses later: the old entries have expired
+	d.mu.Lock()
+	n := len(d.deaf)
+	d.mu.Unlock()
+	assert.Equal(t, 1, n, "deaf radios remembered")
+	// Alone, radio 0 is tried again after one step, not after 500 ms.
+	now = now.Add(deafProbePerRadio)
+	d.newBatch()
+	assert.False(t, d.skip(radio(0), 2437), "radio 0's next delivery is skipped")
+}
+
 // A receiving goroutine that returns from Receive while Sync waits, and
 // then waits for a lock the Sync caller holds (the medium's), reads no
 // answers: Sync must take the socket itself as soon as it is free, not
