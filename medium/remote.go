@@ -267,16 +267,12 @@ func (m *Medium) FromBus(bfs []BusFrame) {
 }
 
 // remoteFrame is a frame from the bus whose addressee's answer, or whose
-// capture record, waits for the burst's Sync.
+// capture record, waits for the burst's Sync: an awaited frame of another
+// member, which reports its TX status itself.
 type remoteFrame struct {
+	awaited
 	seq    uint64
 	member string
-	rt     route
-	st     hwsim.TxStatus
-	ticket hwsim.Ticket
-	signal int32
-	tries  [hwsim.MaxTxRates]hwsim.TxRate
-	rec    *Transmission
 	// answer: the sender's member waits for this member's answer.
 	answer bool
 }
