@@ -88,20 +88,23 @@ func (m *mediumRun) radioX(t testing.TB, name string) float64 {
 // them passive in the world regulatory domain) took 22 s in the VM, and
 // while mac80211 scans it stops following the signal of the AP's beacons,
 // so bgscan's threshold and the roam came only after the station had
-// arrived (measured: roamed 41.6 s into a 12 s walk). The distances are what wpa_supplicant 2.10
-// needs to roam at all: it stays with an AP whose SNR is above 25 dB
-// (-67 dBm against the medium's -92 dBm noise floor), which under
-// free-space loss is 220 m away (measured: at 38 m, -52 dBm, "Skip roam -
-// Current BSS has good SNR (41 > 25)").
+// arrived (measured: roamed 41.6 s into a 12 s walk). The distances are
+// what wpa_supplicant 2.10 needs to roam at all: it stays with an AP whose
+// SNR is above 25 dB (-67 dBm against the medium's -92 dBm noise floor),
+// which under free-space loss is 220 m away (measured: at 38 m, -52 dBm,
+// "Skip roam - Current BSS has good SNR (41 > 25)").
 func TestInteropRoamOnMove(t *testing.T) {
 	const (
 		ssid, pass = "roam", "roam-secret"
 		speed      = 3.0  // m/s
 		stopAt     = 38.0 // x, 2 m from the second AP
 		// maxRoamLoss bounds the echoes the ping may lose over the walk:
-		// 10 s of them, about what a scan of every band takes under TCG.
+		// 10 s of them, for a scan and the handshake with the second AP.
 		maxRoamLoss = 50
 	)
+	// channels are the APs' frequencies (MHz), the only ones the station
+	// scans.
+	channels := []int{2412, 2462}
 	for _, row := range roamSecurities {
 		t.Run(row.name, func(t *testing.T) {
 			p := withModel(t, "roam.yaml", `propagation:
@@ -134,7 +137,7 @@ radios:
 			if got, link := sta.linkBSSID(); got != ap1.MAC {
 				t.Fatalf("%s: connected to %q, want the nearest AP %s:\n%s", sta.Iface, got, ap1.MAC, link)
 			}
-			s.waitInScan(t, ap2.MAC, 2412, 2462)
+			s.waitInScan(t, ap2.MAC, channels...)
 			near, _ := s.bssLevel(t, ap1.MAC)
 			far, _ := s.bssLevel(t, ap2.MAC)
 			t.Logf("before the walk, at x=2: first AP %d dBm, second AP %d dBm", near, far)
@@ -190,8 +193,7 @@ radios:
 			st, _ := s.Status()
 			row.checkFT(t, st, hostapd2, sta)
 			// The scan results have followed the walk.
-			waitFor(t, connectTimeout, "a scan with the second AP 30 dB stronger than the first", func() (bool, string) {
-				sta.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", sta.Iface, "scan", "freq=2412,2462")
+			s.waitScan(t, "a scan with the second AP 30 dB stronger than the first", channels, func(string) (bool, string) {
 				first, ok1 := s.bssLevel(t, ap1.MAC)
 				second, ok2 := s.bssLevel(t, ap2.MAC)
 				return ok1 && ok2 && second >= first+30, fmt.Sprintf("first AP %d dBm (listed %v), second %d dBm (listed %v)", first, ok1, second, ok2)

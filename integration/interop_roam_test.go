@@ -24,24 +24,32 @@ func (a *Actor) linkBSSID() (string, string) {
 	return "", link
 }
 
-// waitInScan waits until the station's wpa_supplicant lists bssid in its
-// scan results, asking for a scan of freqs (MHz) on each try (a scan can
-// be refused while another runs). A scan of every channel of every band
-// takes about 22 s in the VM, and while it runs mac80211 stops following
-// the signal of the station's AP.
-func (s *Station) waitInScan(t *testing.T, bssid string, freqs ...int) {
+// waitScan asks the station's wpa_supplicant for a scan of freqs (MHz)
+// until cond, given the scan results, holds (a scan can be refused while
+// another runs); desc and cond's detail name what it waited for. A scan of
+// every channel of every band takes about 22 s in the VM, and while it
+// runs mac80211 stops following the signal of the station's AP.
+func (s *Station) waitScan(t *testing.T, desc string, freqs []int, cond func(results string) (bool, string)) {
 	t.Helper()
 	if len(freqs) == 0 {
-		t.Fatalf("waitInScan %s: no frequencies to scan", bssid)
+		t.Fatalf("waiting for %s: no frequencies to scan", desc)
 	}
 	fs := make([]string, len(freqs))
 	for i, f := range freqs {
 		fs[i] = strconv.Itoa(f)
 	}
 	scan := "freq=" + strings.Join(fs, ",")
-	waitFor(t, connectTimeout, bssid+" in "+s.a.Iface+"'s scan results", func() (bool, string) {
+	waitFor(t, connectTimeout, desc, func() (bool, string) {
 		s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan", scan)
 		res, _ := s.a.NS.Exec("wpa_cli", "-p", s.ctrlDir, "-i", s.a.Iface, "scan_results")
+		return cond(res)
+	})
+}
+
+// waitInScan waits until the station's scan of freqs lists bssid.
+func (s *Station) waitInScan(t *testing.T, bssid string, freqs ...int) {
+	t.Helper()
+	s.waitScan(t, bssid+" in "+s.a.Iface+"'s scan results", freqs, func(res string) (bool, string) {
 		return strings.Contains(res, bssid), res
 	})
 }
