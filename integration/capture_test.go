@@ -274,11 +274,25 @@ func eachCapturedFrame(t *testing.T, path string, f func(frame []byte)) int {
 		if err != nil {
 			t.Fatalf("%s: record %d: %v", filepath.Base(path), records+1, err)
 		}
-		if len(data) < 4 {
+		frame, ok := radiotapPayload(data)
+		if !ok {
 			t.Fatalf("%s: record %d: no radiotap header", filepath.Base(path), records+1)
 		}
-		f(data[int(data[2])|int(data[3])<<8:])
+		f(frame)
 	}
+}
+
+// radiotapPayload cuts the radiotap header off a captured packet; false
+// when the packet is shorter than the header says.
+func radiotapPayload(pkt []byte) ([]byte, bool) {
+	if len(pkt) < 4 {
+		return nil, false
+	}
+	n := int(pkt[2]) | int(pkt[3])<<8
+	if len(pkt) < n {
+		return nil, false
+	}
+	return pkt[n:], true
 }
 
 // icmpType returns the ICMP type of an LLC/SNAP IPv4 ICMP body, or -1.

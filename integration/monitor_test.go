@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hwsim-medium/hwsim-medium/mac"
 )
 
 // monitorTries is how many times TestMonitorHearsAtOnce brings a monitor
@@ -63,7 +64,7 @@ func monitorHearsAtOnce(t *testing.T, p Provider) {
 	tb := NewTestbed(t, p, 2)
 	ap := tb.Place(0, "")
 	ap.StartAP(monitorAP)
-	bssid, err := net.ParseMAC(ap.MAC)
+	bssid, err := mac.ParseAddr(ap.MAC)
 	if err != nil {
 		t.Fatalf("the AP's address %q: %v", ap.MAC, err)
 	}
@@ -138,7 +139,7 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // firstBeacon reads radiotap frames from fd until a beacon from bssid and
 // returns when it arrived, counted from since.
-func firstBeacon(fd int, bssid net.HardwareAddr, since time.Time, timeout time.Duration) (time.Duration, error) {
+func firstBeacon(fd int, bssid mac.Addr, since time.Time, timeout time.Duration) (time.Duration, error) {
 	buf := make([]byte, 4096)
 	seen := 0
 	for time.Since(since) < timeout {
@@ -163,16 +164,13 @@ func firstBeacon(fd int, bssid net.HardwareAddr, since time.Time, timeout time.D
 
 // isBeaconFrom reports whether b, a radiotap header and an 802.11 frame,
 // is a beacon sent by bssid.
-func isBeaconFrom(b []byte, bssid net.HardwareAddr) bool {
-	if len(b) < 4 {
+func isBeaconFrom(b []byte, bssid mac.Addr) bool {
+	frame, ok := radiotapPayload(b)
+	if !ok {
 		return false
 	}
-	rt := int(b[2]) | int(b[3])<<8
-	if len(b) < rt+16 {
-		return false
-	}
-	f := b[rt:]
-	return f[0] == 0x80 && bytes.Equal(f[10:16], bssid)
+	h, err := mac.Parse(frame)
+	return err == nil && h.IsBeacon() && h.Addr2 == bssid
 }
 
 // waitRefusal waits until the medium's kernel refuses another delivery.
