@@ -72,9 +72,6 @@ func meshSAE(t *testing.T, tb *Testbed, pcap string, line bool) {
 	last := nodes[len(nodes)-1]
 	start := time.Now()
 	for i, n := range nodes {
-		// scan_freq: wpa_supplicant scans for the mesh before it
-		// starts one; a scan of every 2.4 GHz channel took 8.5 s in
-		// the VM, of one channel far less.
 		sups[i] = n.StartMeshSAE(meshSSID, meshPassword, meshFreq)
 	}
 	waitFor(t, connectTimeout, fmt.Sprintf("%d peer links ESTAB at both ends", len(links)), func() (bool, string) {
